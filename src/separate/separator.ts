@@ -1,0 +1,21 @@
+// The contract between the separation pipeline and any model (classical DSP or neural).
+import type { Spectrogram, StftParams } from '../dsp/spectrogram.js';
+
+/** The four stems of MUSDB18, in the order demix uses everywhere. */
+export const TARGETS = ['vocals', 'drums', 'bass', 'other'] as const;
+export type Target = (typeof TARGETS)[number];
+
+export interface Separator {
+  readonly name: string;
+  readonly targets: readonly string[]; // what `estimate` returns, in order
+  readonly sampleRate: number; // Hz the model works at (44100)
+  readonly stft: StftParams;
+  /**
+   * Given a stereo mixture spectrogram chunk (at most a bounded number of frames), return one
+   * non-negative mask per target and channel: `masks[target][channel]`, frame-major like the input.
+   * The pipeline normalises masks to sum to one per bin, so they need not.
+   */
+  estimate(mix: Spectrogram, signal?: AbortSignal): Promise<Float32Array[][]>;
+  /** Release native resources (ONNX sessions); optional. */
+  dispose?(): Promise<void>;
+}
