@@ -31,7 +31,6 @@ export class Stft {
   readonly nBins: number; // nFft / 2 + 1
   private readonly fft: RealFft;
   private readonly window: Float32Array; // (nFft)
-  private readonly frame: Float32Array; // (nFft) scratch
 
   private constructor(p: StftParams, fft: RealFft) {
     this.nFft = p.nFft;
@@ -39,7 +38,6 @@ export class Stft {
     this.nBins = p.nFft / 2 + 1;
     this.fft = fft;
     this.window = hannWindow(p.nFft);
-    this.frame = new Float32Array(p.nFft);
   }
 
   /** nFft must suit PFFFT (a multiple of 32 with factors 2, 3, 5 only); 0 < hop <= nFft. */
