@@ -1,0 +1,137 @@
+// A Separator running a mask-estimating ONNX network (the model card's contract) on any onnxruntime:
+// the caller passes in a ready session and the runtime's Tensor class (onnxruntime-node in Node,
+// onnxruntime-web in the browser), so this file stays pure. Long inputs run in overlapping windows of
+// a fixed number of frames, so memory per call is bounded whatever the length.
+import type { Spectrogram } from '../dsp/spectrogram.js';
+import type { Separator } from '../separate/separator.js';
+import { DemixError } from '../errors.js';
+import { type ModelCard, roundUp } from './card.js';
+
+/** The part of an onnxruntime tensor this runtime uses. */
+export interface OrtTensor {
+  readonly dims: readonly number[];
+  readonly data: unknown; // Float32Array for float32 tensors
+  dispose?(): void;
+}
+
+/** The part of an onnxruntime InferenceSession this runtime uses. */
+export interface OrtSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+
+/** The runtime's Tensor constructor (`ort.Tensor`). */
+export type OrtTensorConstructor = new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensor;
+
+export interface OnnxSeparatorOptions {
+  session: OrtSession;
+  Tensor: OrtTensorConstructor;
+  card: ModelCard;
+  chunkFrames?: number; // frames per inference call (default: the card's chunk_frames), rounded up to frameMultiple
+  contextFrames?: number; // frames of context kept on each side of a window's boundary (default chunkFrames / 8)
+  file?: string; // the model path, for error messages
+}
+
+/** A window of the (padded) frame axis: run on [start, start+length), keep [keepFrom, keepTo). */
+export interface FrameWindow {
+  start: number;
+  length: number;
+  keepFrom: number;
+  keepTo: number;
+}
+
+/**
+ * Plans inference windows over `nFrames` frames: all windows span `chunk` frames (except when the whole
+ * input is shorter), start on multiples of `multiple`, and overlap by at least 2·`context` frames; each
+ * frame is kept from exactly one window, at least `context` frames away from that window's cut edges
+ * (`context` is capped at (chunk - multiple) / 2 so windows advance). The input is zero-padded to
+ * `paddedFrames` (a multiple of `multiple`).
+ */
+export function planFrameWindows(nFrames: number, chunk: number, context: number, multiple: number): { paddedFrames: number; windows: FrameWindow[] } {
+  const padded = roundUp(Math.max(1, nFrames), multiple);
+  if (padded <= chunk) return { paddedFrames: padded, windows: [{ start: 0, length: padded, keepFrom: 0, keepTo: nFrames }] };
+  const step = Math.max(multiple, Math.floor((chunk - 2 * Math.min(context, Math.floor((chunk - multiple) / 2))) / multiple) * multiple);
+  const starts: number[] = [];
+  for (let s = 0; s + chunk < padded; s += step) starts.push(s);
+  starts.push(padded - chunk); // the last window ends at the padded end: every window has the same shape
+  const windows = starts.map((start) => ({ start, length: chunk, keepFrom: 0, keepTo: nFrames }));
+  for (let k = 0; k + 1 < windows.length; k++) {
+    const cut = Math.floor((windows[k + 1].start + windows[k].start + chunk) / 2); // middle of the overlap
+    windows[k].keepTo = cut;
+    windows[k + 1].keepFrom = cut;
+  }
+  return { paddedFrames: padded, windows };
+}
+
+/** Wraps an ONNX session following the model card into a Separator. */
+export function createOnnxSeparator(opts: OnnxSeparatorOptions): Separator {
+  const { session, Tensor, card } = opts;
+  const file = opts.file ?? card.name;
+  for (const [kind, want, have] of [
+    ['input', card.inputName, session.inputNames],
+    ['output', card.outputName, session.outputNames],
+  ] as const) {
+    if (!have.includes(want)) {
+      throw new DemixError('BAD_MODEL', `${file}: the model has no ${kind} "${want}" named by its card (it has ${have.join(', ')})`, file);
+    }
+  }
+  const nBins = card.nFft / 2 + 1;
+  const nTargets = card.targets.length;
+  const chunk = roundUp(Math.max(1, opts.chunkFrames ?? card.chunkFrames), card.frameMultiple);
+  const context = opts.contextFrames ?? Math.floor(chunk / 8);
+
+  /** Runs one window. mags: [ch] of (nFrames * nBins) magnitudes; returns [target][ch] of (length * nBins) for the window. */
+  async function runWindow(mags: Float32Array[], nFrames: number, w: FrameWindow): Promise<Float32Array> {
+    const nCh = mags.length;
+    const input = new Float32Array(nCh * w.length * nBins); // [1, ch, frames, bins], zero beyond nFrames
+    const valid = Math.max(0, Math.min(w.length, nFrames - w.start));
+    for (let c = 0; c < nCh; c++) input.set(mags[c].subarray(w.start * nBins, (w.start + valid) * nBins), c * w.length * nBins);
+    const feed = new Tensor('float32', input, [1, nCh, w.length, nBins]);
+    const result = await session.run({ [card.inputName]: feed });
+    feed.dispose?.();
+    const out = result[card.outputName];
+    const want = [1, nTargets, nCh, w.length, nBins];
+    if (!out || !(out.data instanceof Float32Array) || out.dims.join() !== want.join()) {
+      throw new DemixError('BAD_MODEL', `${file}: output "${card.outputName}" has shape [${out?.dims.join(', ')}], expected float32 [${want.join(', ')}]`, file);
+    }
+    return out.data;
+  }
+
+  return {
+    name: card.name,
+    targets: card.targets,
+    sampleRate: card.sampleRate,
+    stft: { nFft: card.nFft, hop: card.hop },
+    async estimate(mix: Spectrogram, signal?: AbortSignal): Promise<Float32Array[][]> {
+      if (mix.nBins !== nBins) {
+        throw new DemixError('BAD_MODEL', `${file}: the model expects ${nBins} frequency bins, the spectrogram has ${mix.nBins}`, file);
+      }
+      const nCh = mix.re.length;
+      const mags = mix.re.map((re, c) => {
+        const im = mix.im[c];
+        const m = new Float32Array(re.length);
+        for (let i = 0; i < re.length; i++) m[i] = Math.sqrt(re[i] * re[i] + im[i] * im[i]);
+        return m;
+      });
+      const masks = card.targets.map(() => mags.map(() => new Float32Array(mix.nFrames * nBins))); // [target][ch] of (nFrames * nBins)
+      const { windows } = planFrameWindows(mix.nFrames, chunk, context, card.frameMultiple);
+      for (const w of windows) {
+        signal?.throwIfAborted();
+        const data = await runWindow(mags, mix.nFrames, w); // [target][ch][frame][bin] of the window
+        const keep = (w.keepTo - w.keepFrom) * nBins;
+        for (let j = 0; j < nTargets; j++) {
+          for (let c = 0; c < nCh; c++) {
+            const from = ((j * nCh + c) * w.length + (w.keepFrom - w.start)) * nBins;
+            masks[j][c].set(data.subarray(from, from + keep), w.keepFrom * nBins);
+          }
+        }
+      }
+      return masks;
+    },
+    async dispose(): Promise<void> {
+      await session.release();
+    },
+  };
+}

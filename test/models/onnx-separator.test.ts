@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import { loadModelCard } from '../../src/models/card.js';
+import { createOnnxSeparator, planFrameWindows } from '../../src/models/onnx-separator.js';
+import type { Spectrogram } from '../../src/dsp/spectrogram.js';
+import { isDemixError } from '../../src/errors.js';
+
+const TINY = new URL('../fixtures/tiny-model.onnx', import.meta.url).pathname;
+const N_BINS = 2049;
+
+/** A seeded random stereo spectrogram of `nFrames` frames. */
+function randomSpectrogram(nFrames: number, seed = 1): Spectrogram {
+  let s = seed;
+  const rnd = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const ch = () => Float32Array.from({ length: nFrames * N_BINS }, rnd);
+  return { nFrames, nBins: N_BINS, re: [ch(), ch()], im: [ch(), ch()] };
+}
+
+async function tinySeparator(chunkFrames?: number, contextFrames?: number) {
+  const card = await loadModelCard(TINY, (p) => readFile(p, 'utf8'));
+  const session = await ort.InferenceSession.create(TINY, { intraOpNumThreads: 1 });
+  return createOnnxSeparator({ session, Tensor: ort.Tensor, card, chunkFrames, contextFrames });
+}
+
+test('frame windows cover every frame once, start on the multiple, keep context from cut edges', () => {
+  for (const [n, chunk, context, multiple] of [[1, 64, 8, 4], [64, 64, 8, 4], [65, 64, 8, 4], [1000, 64, 8, 4], [333, 48, 6, 1], [200, 16, 8, 4]]) {
+    const { paddedFrames, windows } = planFrameWindows(n, chunk, context, multiple);
+    assert.equal(paddedFrames % multiple, 0);
+    assert.ok(paddedFrames >= n);
+    let next = 0;
+    windows.forEach((w, k) => {
+      assert.equal(w.start % multiple, 0);
+      assert.ok(w.start + w.length <= paddedFrames);
+      assert.equal(w.keepFrom, next);
+      assert.ok(w.keepFrom >= w.start && w.keepTo <= w.start + w.length && w.keepTo > w.keepFrom);
+      const kept = Math.min(context, Math.floor((chunk - multiple) / 2));
+      if (k > 0) assert.ok(w.keepFrom - w.start >= kept);
+      if (k + 1 < windows.length) assert.ok(w.start + w.length - w.keepTo >= kept);
+      if (windows.length > 1) assert.equal(w.length, chunk);
+      next = w.keepTo;
+    });
+    assert.equal(next, n);
+  }
+});
+
+test('the tiny model returns [target][channel] masks of the input size summing to one', async () => {
+  const sep = await tinySeparator();
+  assert.deepEqual(sep.targets, ['vocals', 'drums', 'bass', 'other']);
+  assert.deepEqual(sep.stft, { nFft: 4096, hop: 1024 });
+  const nFrames = 37; // not a multiple of the card's frame_multiple (4)
+  const masks = await sep.estimate(randomSpectrogram(nFrames));
+  assert.equal(masks.length, 4);
+  for (const m of masks) {
+    assert.equal(m.length, 2);
+    for (const ch of m) assert.equal(ch.length, nFrames * N_BINS);
+  }
+  for (let c = 0; c < 2; c++) {
+    for (let i = 0; i < nFrames * N_BINS; i += 97) {
+      const sum = masks.reduce((acc, m) => acc + m[c][i], 0);
+      assert.ok(Math.abs(sum - 1) < 1e-5, `sum ${sum}`);
+      for (const m of masks) assert.ok(m[c][i] >= 0);
+    }
+  }
+  await sep.dispose?.();
+});
+
+test('padded, chunked inference equals one-shot inference on the tiny model', async () => {
+  const spec = randomSpectrogram(150, 7);
+  const oneShot = await tinySeparator(1024);
+  const chunked = await tinySeparator(32, 8); // 7 windows; the tiny net sees only a few frames either side
+  const a = await oneShot.estimate(spec);
+  const b = await chunked.estimate(spec);
+  let maxDiff = 0;
+  for (let j = 0; j < 4; j++) for (let c = 0; c < 2; c++) for (let i = 0; i < a[j][c].length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[j][c][i] - b[j][c][i]));
+  assert.ok(maxDiff < 1e-5, `max difference ${maxDiff}`);
+  await oneShot.dispose?.();
+  await chunked.dispose?.();
+});
+
+test('a card naming an input the model lacks is a clear error', async () => {
+  const card = { ...(await loadModelCard(TINY, (p) => readFile(p, 'utf8'))), inputName: 'spec' };
+  const session = await ort.InferenceSession.create(TINY);
+  assert.throws(() => createOnnxSeparator({ session, Tensor: ort.Tensor, card, file: 'tiny.onnx' }), (e) => isDemixError(e, 'BAD_MODEL') && e.message.includes('"spec"'));
+  await session.release();
+});
+
+test('aborting stops between windows', async () => {
+  const sep = await tinySeparator(16, 4);
+  const ac = new AbortController();
+  ac.abort(new Error('stop'));
+  await assert.rejects(sep.estimate(randomSpectrogram(100), ac.signal), /stop/);
+  await sep.dispose?.();
+});
