@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Stft, magnitude } from '../../src/dsp/stft.js';
+import { wiener } from '../../src/dsp/wiener.js';
+import type { Spectrogram } from '../../src/dsp/spectrogram.js';
+import { DemixError } from '../../src/errors.js';
+
+const SR = 16000;
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** Two stereo sources: a harmonic tone panned left and white noise panned right, 1 s each: [source][ch][samples]. */
+function sources(): Float32Array[][] {
+  const n = SR;
+  const tone = new Float32Array(n);
+  for (let i = 0; i < n; i++) for (let h = 1; h <= 8; h++) tone[i] += (0.5 / h) * Math.sin((2 * Math.PI * 220 * h * i) / SR);
+  const r = rng(7);
+  const noise = new Float32Array(n).map(() => 0.4 * (r() - 0.5));
+  const pan = (x: Float32Array, l: number, rr: number) => [x.map((v) => v * l), x.map((v) => v * rr)];
+  return [pan(tone, 0.9, 0.3), pan(noise, 0.25, 0.85)];
+}
+
+function add(a: Spectrogram, b: Spectrogram): Spectrogram {
+  return { ...a, re: a.re.map((x, c) => x.map((v, i) => v + b.re[c][i])), im: a.im.map((x, c) => x.map((v, i) => v + b.im[c][i])) };
+}
+
+/** Σ |Y − S|² / Σ |S|² over sources, channels and bins. */
+function relativeError(est: Spectrogram[], truth: Spectrogram[]): number {
+  let err = 0;
+  let ref = 0;
+  truth.forEach((s, j) =>
+    s.re.forEach((re, c) => {
+      for (let i = 0; i < re.length; i++) {
+        err += (est[j].re[c][i] - re[i]) ** 2 + (est[j].im[c][i] - s.im[c][i]) ** 2;
+        ref += re[i] ** 2 + s.im[c][i] ** 2;
+      }
+    }),
+  );
+  return err / ref;
+}
+
+function assertSumsToMix(est: Spectrogram[], mix: Spectrogram): void {
+  for (let c = 0; c < mix.re.length; c++) {
+    for (let i = 0; i < mix.re[c].length; i++) {
+      const sr = est.reduce((s, e) => s + e.re[c][i], 0);
+      const si = est.reduce((s, e) => s + e.im[c][i], 0);
+      const tol = 1e-4 * (1 + Math.abs(mix.re[c][i]) + Math.abs(mix.im[c][i]));
+      assert.ok(Math.abs(sr - mix.re[c][i]) < tol && Math.abs(si - mix.im[c][i]) < tol, `bin ${i} ch ${c}`);
+    }
+  }
+}
+
+test('Wiener EM lowers the error of noisy estimates of two panned sources, and the estimates sum to the mixture', async () => {
+  const stft = await Stft.create({ nFft: 512, hop: 128 });
+  const truth = sources().map((s) => stft.forward(s));
+  const mix = add(truth[0], truth[1]);
+  // Noisy magnitude estimates: each true magnitude scaled by a random factor, plus leakage from the other source.
+  const r = rng(3);
+  const trueMags = truth.map((s) => magnitude(s));
+  const estimates = trueMags.map((m, j) => m.map((ch, c) => ch.map((v, i) => v * Math.exp(0.8 * (r() - 0.5) * 2) + 0.4 * trueMags[1 - j][c][i])));
+  const errors = [0, 1, 3].map((it) => {
+    const est = wiener(mix, estimates, it);
+    assertSumsToMix(est, mix);
+    return relativeError(est, truth);
+  });
+  assert.ok(errors[1] < 0.6 * errors[0], `EM x1 ${errors[1]} vs soft masks ${errors[0]}`);
+  assert.ok(errors[2] < errors[1], `EM x3 ${errors[2]} vs EM x1 ${errors[1]}`);
+});
+
+test('soft masks follow the magnitude ratio; silent estimates split the mixture evenly; mono works; bad input is refused', async () => {
+  const stft = await Stft.create({ nFft: 64, hop: 16 });
+  const x = sources().map((s) => s.map((ch) => ch.subarray(0, 400)));
+  const mix = stft.forward([x[0][0], x[0][1]]);
+  const size = mix.nFrames * mix.nBins;
+  const ones = () => [new Float32Array(size).fill(1), new Float32Array(size).fill(1)];
+  const [a, b] = wiener(mix, [ones().map((c) => c.fill(3)), ones()], 0);
+  assert.ok(Math.abs(a.re[0][5] - 0.75 * mix.re[0][5]) < 1e-6 && Math.abs(b.im[1][9] - 0.25 * mix.im[1][9]) < 1e-6);
+  const zeros = () => [new Float32Array(size), new Float32Array(size)];
+  for (const it of [0, 2]) {
+    const even = wiener(mix, [zeros(), zeros()], it);
+    assert.ok(Math.abs(even[0].re[0][7] - 0.5 * mix.re[0][7]) < 1e-5);
+    assertSumsToMix(even, mix);
+  }
+  const mono = stft.forward([x[0][0]]);
+  const monoEst = wiener(mono, [[magnitude(mono)[0]], [new Float32Array(size).fill(0.01)]], 2);
+  assertSumsToMix(monoEst, mono);
+  assert.throws(() => wiener(mix, [[new Float32Array(3), new Float32Array(3)]], 1), DemixError);
+  assert.throws(() => wiener(mix, [ones()], -1), DemixError);
+});
