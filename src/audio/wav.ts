@@ -1,0 +1,271 @@
+// RIFF/WAVE parsing and writing in pure TypeScript (Node and browser): PCM 8/16/24/32-bit, float 32/64,
+// WAVE_FORMAT_EXTENSIBLE and RF64. Every size read from the file is checked against the bytes actually there,
+// so a corrupt header can never make the parser allocate more than the file holds.
+import { DemixError } from '../errors.js';
+import type { Audio } from './audio.js';
+import { lengthOf } from './audio.js';
+
+const FORMAT_PCM = 0x0001;
+const FORMAT_FLOAT = 0x0003;
+const FORMAT_EXTENSIBLE = 0xfffe;
+/** Bytes 2..15 of every KSDATAFORMAT_SUBTYPE GUID; bytes 0..1 hold the plain format code. */
+const GUID_TAIL = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
+const MAX_CHANNELS = 256;
+const MAX_RATE = 1_536_000; // Hz; anything above is a corrupt header
+
+/** The decoded `fmt ` chunk. */
+export interface WavFormat {
+  format: 'pcm' | 'float';
+  channels: number;
+  sampleRate: number; // Hz
+  bytesPerSample: number; // container size: 1..4 for pcm, 4 or 8 for float
+}
+
+interface Chunk {
+  id: string;
+  start: number; // byte offset of the payload
+  size: number; // payload bytes actually present in the file
+}
+
+function label(name: string | undefined): string {
+  return name ?? 'wav data';
+}
+
+function fail(code: string, problem: string, name: string | undefined): DemixError {
+  return new DemixError(code, `${label(name)}: ${problem}`, name);
+}
+
+function fourcc(bytes: Uint8Array, at: number): string {
+  return String.fromCharCode(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]);
+}
+
+/** True when `bytes` starts like a RIFF/RF64 WAVE file (enough to route it to parseWav). */
+export function looksLikeWav(bytes: Uint8Array): boolean {
+  if (bytes.length < 12) return false;
+  const riff = fourcc(bytes, 0);
+  return (riff === 'RIFF' || riff === 'RF64') && fourcc(bytes, 8) === 'WAVE';
+}
+
+/**
+ * Splits the RIFF body into chunks. A declared size past the end of the file is kept only for `data`,
+ * and only when it is a streaming placeholder (0xFFFFFFFF, or 0 with nothing after it); otherwise the file is truncated.
+ */
+function readChunks(bytes: Uint8Array, view: DataView, name: string | undefined): Chunk[] {
+  const rf64 = fourcc(bytes, 0) === 'RF64';
+  let rf64DataSize = -1;
+  const chunks: Chunk[] = [];
+  let pos = 12;
+  while (pos + 8 <= bytes.length) {
+    const id = fourcc(bytes, pos);
+    let declared = view.getUint32(pos + 4, true);
+    const start = pos + 8;
+    const remaining = bytes.length - start;
+    if (id === 'ds64' && declared >= 16 && remaining >= 16) {
+      const size = view.getBigUint64(start + 8, true); // [riffSize u64][dataSize u64][sampleCount u64]...
+      rf64DataSize = size > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(size);
+    }
+    if (id === 'data' && rf64 && declared === 0xffffffff && rf64DataSize >= 0) declared = rf64DataSize;
+    if (declared > remaining) {
+      const placeholder = declared === 0xffffffff || (rf64 && rf64DataSize < 0);
+      if (id === 'data' && placeholder) {
+        chunks.push({ id, start, size: remaining });
+        break;
+      }
+      if (id === 'data') {
+        throw fail('TRUNCATED', `file is truncated: the data chunk declares ${declared} bytes but only ${remaining} remain`, name);
+      }
+      if (chunks.some((c) => c.id === 'data') && chunks.some((c) => c.id === 'fmt ')) break; // trailing junk after the audio
+      throw fail('CORRUPT', `chunk "${printable(id)}" declares ${declared} bytes but only ${remaining} remain`, name);
+    }
+    if (id === 'data' && declared === 0 && remaining > 0 && !chunks.some((c) => c.id === 'data')) {
+      // Some streaming writers leave the data size at 0 and never patch it: the audio runs to the end.
+      if (!hasChunkAfter(bytes, view, start)) {
+        chunks.push({ id, start, size: remaining });
+        break;
+      }
+    }
+    chunks.push({ id, start, size: declared });
+    pos = start + declared + (declared & 1); // chunks are padded to even sizes
+  }
+  return chunks;
+}
+
+/** Whether a plausible chunk header sits at `at` (used to tell an empty data chunk from an unpatched one). */
+function hasChunkAfter(bytes: Uint8Array, view: DataView, at: number): boolean {
+  if (at + 8 > bytes.length) return false;
+  const id = fourcc(bytes, at);
+  return /^[ -~]{4}$/.test(id) && view.getUint32(at + 4, true) <= bytes.length - at - 8;
+}
+
+function printable(id: string): string {
+  return id.replace(/[^ -~]/g, '?');
+}
+
+/** Decodes the `fmt ` chunk; throws UNSUPPORTED_CODEC for compressed formats (ADPCM, A-law...). */
+function parseFormat(bytes: Uint8Array, chunk: Chunk, name?: string): WavFormat {
+  if (chunk.size < 16) throw fail('CORRUPT', `fmt chunk is ${chunk.size} bytes, at least 16 are needed`, name);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + chunk.start, chunk.size);
+  let tag = view.getUint16(0, true);
+  const channels = view.getUint16(2, true);
+  const sampleRate = view.getUint32(4, true);
+  const blockAlign = view.getUint16(12, true);
+  const bits = view.getUint16(14, true);
+  if (tag === FORMAT_EXTENSIBLE) {
+    if (chunk.size < 40) throw fail('CORRUPT', 'WAVE_FORMAT_EXTENSIBLE fmt chunk is shorter than 40 bytes', name);
+    const guid = bytes.subarray(chunk.start + 24, chunk.start + 40);
+    if (!GUID_TAIL.every((b, i) => guid[i + 2] === b)) throw fail('UNSUPPORTED_CODEC', 'unknown WAVE_FORMAT_EXTENSIBLE sub-format', name);
+    tag = guid[0] | (guid[1] << 8);
+  }
+  if (tag !== FORMAT_PCM && tag !== FORMAT_FLOAT) {
+    throw fail('UNSUPPORTED_CODEC', `WAV codec 0x${tag.toString(16).padStart(4, '0')} is not PCM or float`, name);
+  }
+  if (channels < 1 || channels > MAX_CHANNELS) throw fail('CORRUPT', `${channels} channels is out of range 1..${MAX_CHANNELS}`, name);
+  if (sampleRate < 1 || sampleRate > MAX_RATE) throw fail('CORRUPT', `sample rate ${sampleRate} Hz is out of range`, name);
+  // The container size comes from blockAlign; bitsPerSample may be smaller (e.g. 20 valid bits in 24).
+  const bytesPerSample = blockAlign / channels;
+  const format = tag === FORMAT_FLOAT ? 'float' : 'pcm';
+  const okSize = format === 'float' ? bytesPerSample === 4 || bytesPerSample === 8 : Number.isInteger(bytesPerSample) && bytesPerSample >= 1 && bytesPerSample <= 4;
+  if (!okSize || bits < 1 || bits > bytesPerSample * 8) {
+    throw fail('UNSUPPORTED_CODEC', `${format} with ${bits} bits in ${blockAlign}-byte frames of ${channels} channels is not supported`, name);
+  }
+  return { format, channels, sampleRate, bytesPerSample };
+}
+
+/** Reads one sample (as a float, full scale ±1) at byte offset `at`. */
+type SampleReader = (view: DataView, at: number) => number;
+
+function sampleReader(fmt: WavFormat): SampleReader {
+  if (fmt.format === 'float') return fmt.bytesPerSample === 4 ? (v, at) => v.getFloat32(at, true) : (v, at) => v.getFloat64(at, true);
+  switch (fmt.bytesPerSample) {
+    case 1:
+      return (v, at) => (v.getUint8(at) - 128) / 128;
+    case 2:
+      return (v, at) => v.getInt16(at, true) / 32768;
+    case 3:
+      return (v, at) => ((v.getUint8(at) | (v.getUint8(at + 1) << 8) | (v.getInt8(at + 2) << 16)) / 8388608);
+    default:
+      return (v, at) => v.getInt32(at, true) / 2147483648;
+  }
+}
+
+/**
+ * Parses a whole WAV file. bytes: the file; name: used in error messages.
+ * Returns planar float audio at the file's rate and channel count. Non-finite float samples become 0.
+ * Errors (DemixError codes): NOT_AUDIO, CORRUPT, TRUNCATED, UNSUPPORTED_CODEC, ZERO_LENGTH.
+ */
+export function parseWav(bytes: Uint8Array, name?: string): Audio {
+  if (!looksLikeWav(bytes)) throw fail('NOT_AUDIO', 'not a WAV file (no RIFF/WAVE header)', name);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const chunks = readChunks(bytes, view, name);
+  const fmtChunk = chunks.find((c) => c.id === 'fmt ');
+  const data = chunks.find((c) => c.id === 'data');
+  if (!fmtChunk) throw fail(data ? 'CORRUPT' : 'TRUNCATED', 'no fmt chunk', name);
+  if (!data) throw fail('TRUNCATED', 'no data chunk', name);
+  const fmt = parseFormat(bytes, fmtChunk, name);
+  const frameBytes = fmt.bytesPerSample * fmt.channels;
+  const frames = Math.floor(data.size / frameBytes); // a trailing partial frame is dropped
+  if (frames === 0) throw fail('ZERO_LENGTH', 'contains no audio samples (zero length)', name);
+  const read = sampleReader(fmt);
+  const channels: Float32Array[] = [];
+  for (let c = 0; c < fmt.channels; c++) channels.push(new Float32Array(frames));
+  for (let c = 0; c < fmt.channels; c++) {
+    const out = channels[c];
+    let at = data.start + c * fmt.bytesPerSample;
+    for (let i = 0; i < frames; i++, at += frameBytes) {
+      const x = read(view, at);
+      out[i] = Number.isFinite(x) ? x : 0;
+    }
+  }
+  return { sampleRate: fmt.sampleRate, channels };
+}
+
+/** Speaker masks for WAVE_FORMAT_EXTENSIBLE by channel count (FL FR FC LFE BL BR SL SR, the usual orders). */
+const CHANNEL_MASKS: Record<number, number> = { 1: 0x4, 2: 0x3, 3: 0x7, 4: 0x33, 5: 0x37, 6: 0x3f, 7: 0x13f, 8: 0x63f };
+
+/**
+ * Encodes planar audio as a WAV file. bitDepth: 16 or 24 → integer PCM (clipped to ±1, rounded), 32 → float32.
+ * More than two channels are written as WAVE_FORMAT_EXTENSIBLE. Throws TOO_LARGE past the 4 GB RIFF limit.
+ */
+export function encodeWav(audio: Audio, bitDepth: 16 | 24 | 32): Uint8Array {
+  const nCh = audio.channels.length;
+  const frames = lengthOf(audio);
+  if (nCh < 1 || nCh > MAX_CHANNELS) throw new DemixError('BAD_AUDIO', `cannot write ${nCh} channels to WAV`);
+  if (audio.channels.some((ch) => ch.length !== frames)) throw new DemixError('BAD_AUDIO', 'channels differ in length');
+  if (!(audio.sampleRate >= 1 && audio.sampleRate <= MAX_RATE) || !Number.isInteger(audio.sampleRate)) {
+    throw new DemixError('BAD_AUDIO', `cannot write sample rate ${audio.sampleRate} Hz to WAV`);
+  }
+  const bps = bitDepth / 8;
+  const isFloat = bitDepth === 32;
+  const extensible = nCh > 2;
+  const fmtSize = extensible ? 40 : isFloat ? 18 : 16;
+  const factSize = isFloat ? 12 : 0;
+  const dataSize = frames * nCh * bps;
+  const headerSize = 12 + 8 + fmtSize + factSize + 8;
+  if (headerSize + dataSize + (dataSize & 1) > 0xffffffff) {
+    throw new DemixError('TOO_LARGE', `audio of ${frames} frames × ${nCh} channels exceeds the 4 GB WAV limit; write FLAC instead`);
+  }
+  const out = new Uint8Array(headerSize + dataSize + (dataSize & 1));
+  const v = new DataView(out.buffer);
+  const ascii = (at: number, s: string): void => {
+    for (let i = 0; i < 4; i++) out[at + i] = s.charCodeAt(i);
+  };
+  ascii(0, 'RIFF');
+  v.setUint32(4, out.length - 8, true);
+  ascii(8, 'WAVE');
+  ascii(12, 'fmt ');
+  v.setUint32(16, fmtSize, true);
+  const tag = isFloat ? FORMAT_FLOAT : FORMAT_PCM;
+  v.setUint16(20, extensible ? FORMAT_EXTENSIBLE : tag, true);
+  v.setUint16(22, nCh, true);
+  v.setUint32(24, audio.sampleRate, true);
+  v.setUint32(28, audio.sampleRate * nCh * bps, true);
+  v.setUint16(32, nCh * bps, true);
+  v.setUint16(34, bitDepth, true);
+  if (fmtSize >= 18) v.setUint16(36, fmtSize - 18, true); // cbSize
+  if (extensible) {
+    v.setUint16(38, bitDepth, true); // valid bits
+    v.setUint32(40, CHANNEL_MASKS[nCh] ?? 0, true);
+    v.setUint16(44, tag, true);
+    GUID_TAIL.forEach((b, i) => (out[46 + i] = b));
+  }
+  let pos = 20 + fmtSize;
+  if (isFloat) {
+    ascii(pos, 'fact');
+    v.setUint32(pos + 4, 4, true);
+    v.setUint32(pos + 8, Math.min(frames, 0xffffffff), true);
+    pos += 12;
+  }
+  ascii(pos, 'data');
+  v.setUint32(pos + 4, dataSize, true);
+  writeSamples(audio.channels, v, pos + 8, bitDepth);
+  return out;
+}
+
+/** Interleaves `channels` ([ch][frame], floats) into `v` from byte `start` as 16/24-bit PCM or float32. */
+function writeSamples(channels: Float32Array[], v: DataView, start: number, bitDepth: 16 | 24 | 32): void {
+  const nCh = channels.length;
+  const bps = bitDepth / 8;
+  const step = nCh * bps;
+  for (let c = 0; c < nCh; c++) {
+    const x = channels[c];
+    let at = start + c * bps;
+    if (bitDepth === 32) {
+      for (let i = 0; i < x.length; i++, at += step) v.setFloat32(at, Number.isFinite(x[i]) ? x[i] : 0, true);
+    } else if (bitDepth === 16) {
+      for (let i = 0; i < x.length; i++, at += step) v.setInt16(at, quantize(x[i], 32768), true);
+    } else {
+      for (let i = 0; i < x.length; i++, at += step) {
+        const q = quantize(x[i], 8388608);
+        v.setUint8(at, q & 0xff);
+        v.setUint8(at + 1, (q >> 8) & 0xff);
+        v.setUint8(at + 2, (q >> 16) & 0xff);
+      }
+    }
+  }
+}
+
+/** Rounds x·scale to an integer in [-scale, scale-1] (NaN → 0). */
+function quantize(x: number, scale: number): number {
+  const q = Math.round(x * scale);
+  return q >= scale ? scale - 1 : q < -scale ? -scale : q || 0;
+}
