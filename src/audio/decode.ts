@@ -107,7 +107,7 @@ async function decodeStreams(path: string, probe: ProbeInfo, indices: number[], 
  */
 function checkComplete(path: string, probe: ProbeInfo, stderr: string, seconds: number): void {
   if (probe.duration === undefined || /Estimating duration from bitrate/.test(stderr)) return;
-  if (seconds < 0.9 * probe.duration - 0.5) {
+  if (seconds < 0.95 * probe.duration - 0.1) {
     throw new DemixError('TRUNCATED', `${path}: file is truncated or corrupt (decoded ${seconds.toFixed(1)} s of ${probe.duration.toFixed(1)} s)`, path);
   }
 }

@@ -76,7 +76,8 @@ export function startFfmpeg(args: string[], opts: { timeoutMs: number; file?: st
 function lastErrorLine(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   const err = [...lines].reverse().find((l) => /error|invalid|not found|failed|unsupported|could not/i.test(l));
-  return (err ?? lines[lines.length - 1] ?? 'no message').replace(/^\[[^\]]*\]\s*/, '').slice(0, 200);
+  const line = (err ?? lines[lines.length - 1] ?? 'no message').replace(/^\[[^\]]*\]\s*/, '');
+  return line.replace(/^file:.*?: /, '').slice(0, 200); // the path is already in the message
 }
 
 /** Turns a failed ffmpeg decode/probe into a one-line DemixError for `file`. */
