@@ -1,0 +1,202 @@
+// The separation pipeline: bounded, cross-faded chunks of the mixture -> STFT -> separator masks ->
+// mask normalisation -> Wiener filter -> iSTFT, for any Separator. Pure (no Node modules).
+import type { Audio } from '../audio/audio.js';
+import type { Spectrogram } from '../dsp/spectrogram.js';
+import { Stft, magnitude } from '../dsp/stft.js';
+import { wiener } from '../dsp/wiener.js';
+import { DemixError } from '../errors.js';
+import type { Separator } from './separator.js';
+
+/** A progress report: `fraction` (0..1) of the whole job done, never decreasing; `stage` names the step. */
+export interface ProgressEvent {
+  stage: string;
+  fraction: number;
+}
+
+export interface PipelineOptions {
+  targets?: readonly string[]; // stems to return, a subset of the separator's targets (default: all)
+  twoStems?: string; // return this target and its complement (`accompaniment` for vocals, else `no_<target>`)
+  wienerIterations?: number; // EM iterations of the multichannel Wiener filter; 0 = soft masks (default 1)
+  chunkSeconds?: number; // longest piece processed at once (default 30 s): bounds the working memory
+  overlapSeconds?: number; // overlap between consecutive chunks (default 2 s, at most half a chunk)
+  onProgress?: (e: ProgressEvent) => void;
+  signal?: AbortSignal; // aborting rejects with the signal's reason between steps
+}
+
+export const DEFAULT_CHUNK_SECONDS = 30;
+export const DEFAULT_OVERLAP_SECONDS = 2;
+export const DEFAULT_WIENER_ITERATIONS = 1;
+const MASK_FLOOR = 1e-8; // below this total mask weight a bin is split evenly between the targets
+
+/** Name of the complement stem in two-stem mode. */
+export function complementName(target: string): string {
+  return target === 'vocals' ? 'accompaniment' : `no_${target}`;
+}
+
+/** The stem names `separateAudio` returns for these options, in order. */
+export function outputStems(sep: Pick<Separator, 'targets'>, opts: Pick<PipelineOptions, 'targets' | 'twoStems'>): string[] {
+  if (opts.twoStems !== undefined) {
+    if (!sep.targets.includes(opts.twoStems)) {
+      throw new DemixError('usage', `--two-stems: "${opts.twoStems}" is not a target of this model (${sep.targets.join(', ')})`);
+    }
+    return [opts.twoStems, complementName(opts.twoStems)];
+  }
+  const wanted = opts.targets ?? sep.targets;
+  for (const t of wanted) {
+    if (!sep.targets.includes(t)) throw new DemixError('usage', `--stems: "${t}" is not a target of this model (${sep.targets.join(', ')})`);
+  }
+  if (wanted.length === 0) throw new DemixError('usage', '--stems: no stem requested');
+  return sep.targets.filter((t) => wanted.includes(t));
+}
+
+/** A chunk of the signal: samples [start, end) with cross-fade ramps of `fadeIn` / `fadeOut` samples. */
+interface Chunk {
+  start: number;
+  end: number;
+  fadeIn: { from: number; length: number } | null; // absolute sample where the ramp up starts
+  fadeOut: { from: number; length: number } | null;
+}
+
+/**
+ * Splits `n` samples into chunks of at most `size` overlapping by `overlap`. Within each overlap the
+ * outer quarters are left to the neighbour (edge effects of the STFT and the filters live there) and a
+ * raised-cosine cross-fade spans the middle half, so the weights of overlapping chunks sum to one.
+ */
+export function planChunks(n: number, size: number, overlap: number): Chunk[] {
+  if (n <= size) return [{ start: 0, end: n, fadeIn: null, fadeOut: null }];
+  const step = size - overlap;
+  const chunks: Chunk[] = [];
+  for (let start = 0; ; start += step) {
+    const end = Math.min(n, start + size);
+    chunks.push({ start, end, fadeIn: null, fadeOut: null });
+    if (end === n) break;
+  }
+  const margin = Math.floor(overlap / 4);
+  const fade = overlap - 2 * margin;
+  for (let k = 0; k + 1 < chunks.length; k++) {
+    const ramp = { from: chunks[k + 1].start + margin, length: fade };
+    chunks[k].fadeOut = ramp;
+    chunks[k + 1].fadeIn = ramp;
+  }
+  return chunks;
+}
+
+/** Weight (0..1) of chunk `c` at absolute sample `i`. */
+function chunkWeight(c: Chunk, i: number): number {
+  let w = 1;
+  if (c.fadeIn) w *= rampUp(i - c.fadeIn.from, c.fadeIn.length);
+  if (c.fadeOut) w *= 1 - rampUp(i - c.fadeOut.from, c.fadeOut.length);
+  return w;
+}
+
+/** Raised cosine from 0 (t <= 0) to 1 (t >= length). */
+function rampUp(t: number, length: number): number {
+  if (t <= 0) return 0;
+  if (t >= length) return 1;
+  return 0.5 - 0.5 * Math.cos((Math.PI * t) / length);
+}
+
+/**
+ * Normalises masks in place so that, per channel and bin, they sum to one over the targets.
+ * masks: [target][channel] of (nFrames * nBins), non-negative.
+ */
+export function normaliseMasks(masks: Float32Array[][]): void {
+  const nTargets = masks.length;
+  for (let c = 0; c < masks[0].length; c++) {
+    const len = masks[0][c].length;
+    for (let i = 0; i < len; i++) {
+      let sum = 0;
+      for (let j = 0; j < nTargets; j++) sum += masks[j][c][i];
+      if (sum > MASK_FLOOR) for (let j = 0; j < nTargets; j++) masks[j][c][i] /= sum;
+      else for (let j = 0; j < nTargets; j++) masks[j][c][i] = 1 / nTargets;
+    }
+  }
+}
+
+/** Sums the masks of all targets but `keep` into one: [[keep], [rest]]. masks: [target][channel]. */
+function mergeComplement(masks: Float32Array[][], keep: number): Float32Array[][] {
+  const rest = masks[keep].map((m) => new Float32Array(m.length));
+  masks.forEach((m, j) => {
+    if (j === keep) return;
+    m.forEach((ch, c) => {
+      const r = rest[c];
+      for (let i = 0; i < ch.length; i++) r[i] += ch[i];
+    });
+  });
+  return [masks[keep], rest];
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Separates a 44.1 kHz stereo mixture with `sep`. Returns one Audio per output stem (same rate and
+ * length as `mix`); with all targets (or two-stem mode) the stems sum to the mixture.
+ */
+export async function separateAudio(mix: Audio, sep: Separator, opts: PipelineOptions = {}): Promise<Record<string, Audio>> {
+  const { signal, onProgress } = opts;
+  if (mix.channels.length !== 2) throw new DemixError('usage', `the pipeline needs stereo input, got ${mix.channels.length} channels`);
+  if (mix.sampleRate !== sep.sampleRate) {
+    throw new DemixError('usage', `the pipeline needs ${sep.sampleRate} Hz input, got ${mix.sampleRate} Hz`);
+  }
+  const names = outputStems(sep, opts);
+  const keep = opts.twoStems !== undefined ? sep.targets.indexOf(opts.twoStems) : -1;
+  const wanted = keep >= 0 ? [0, 1] : names.map((t) => sep.targets.indexOf(t)); // indices into the (merged) mask list
+  const iterations = opts.wienerIterations ?? DEFAULT_WIENER_ITERATIONS;
+  const n = mix.channels[0].length;
+  if (n === 0) throw new DemixError('EMPTY_AUDIO', 'the mixture has no samples');
+  const size = Math.max(1, Math.round((opts.chunkSeconds ?? DEFAULT_CHUNK_SECONDS) * mix.sampleRate));
+  const overlap = Math.min(Math.floor(size / 2), Math.round((opts.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS) * mix.sampleRate));
+  const chunks = planChunks(n, size, overlap);
+  const stft = await Stft.create(sep.stft);
+  const out = names.map(() => [new Float32Array(n), new Float32Array(n)]); // [stem][channel][sample]
+
+  const report = (stage: string, fraction: number) => onProgress?.({ stage, fraction: Math.min(1, fraction) });
+  report('separate', 0);
+  for (let k = 0; k < chunks.length; k++) {
+    signal?.throwIfAborted();
+    const chunk = chunks[k];
+    const len = chunk.end - chunk.start;
+    const spec = stft.forward(mix.channels.map((x) => padTo(x.subarray(chunk.start, chunk.end), sep.stft.nFft)));
+    const raw = await sep.estimate(spec, signal);
+    signal?.throwIfAborted();
+    report('separate', (k + 0.5) / chunks.length);
+    normaliseMasks(raw);
+    const masks = keep >= 0 ? mergeComplement(raw, keep) : raw;
+    const mags = magnitude(spec);
+    const estimates = masks.map((m) => m.map((ch, c) => multiplyInPlace(ch, mags[c])));
+    const filtered: Spectrogram[] = wiener(spec, estimates, iterations);
+    report('separate', (k + 0.75) / chunks.length);
+    wanted.forEach((j, s) => {
+      const y = stft.inverse(filtered[j], Math.max(len, sep.stft.nFft));
+      for (let c = 0; c < 2; c++) addWeighted(out[s][c], y[c], chunk);
+    });
+    report('separate', (k + 1) / chunks.length);
+    await yieldToEventLoop();
+  }
+  signal?.throwIfAborted();
+  return Object.fromEntries(names.map((name, s) => [name, { sampleRate: mix.sampleRate, channels: out[s] }]));
+}
+
+/** x zero-padded to at least `min` samples (reflect padding of the STFT needs a frame's worth). */
+function padTo(x: Float32Array, min: number): Float32Array {
+  if (x.length >= min) return x;
+  const y = new Float32Array(min);
+  y.set(x);
+  return y;
+}
+
+/** a *= b elementwise; returns a. a, b: (nFrames * nBins). */
+function multiplyInPlace(a: Float32Array, b: Float32Array): Float32Array {
+  for (let i = 0; i < a.length; i++) a[i] *= b[i];
+  return a;
+}
+
+/** dst[chunk.start + i] += weight * y[i] over the chunk: overlap-add. dst: (samples), y: (>= chunk samples; extra ignored). */
+function addWeighted(dst: Float32Array, y: Float32Array, chunk: Chunk): void {
+  const flatFrom = chunk.fadeIn ? chunk.fadeIn.from + chunk.fadeIn.length : -Infinity;
+  const flatTo = chunk.fadeOut ? chunk.fadeOut.from : Infinity;
+  for (let i = 0; i < chunk.end - chunk.start; i++) {
+    const t = chunk.start + i;
+    dst[t] += t >= flatFrom && t < flatTo ? y[i] : chunkWeight(chunk, t) * y[i];
+  }
+}

@@ -1,0 +1,163 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Audio } from '../../src/audio/audio.js';
+import type { Spectrogram } from '../../src/dsp/spectrogram.js';
+import { DEFAULT_STFT } from '../../src/dsp/spectrogram.js';
+import { planChunks, separateAudio } from '../../src/separate/pipeline.js';
+import type { ProgressEvent } from '../../src/separate/pipeline.js';
+import type { Separator } from '../../src/separate/separator.js';
+import { TARGETS } from '../../src/separate/separator.js';
+
+const RATE = 44100;
+
+/** Deterministic stereo test signal: tones, a chirp and seeded noise bursts. seconds -> [2][samples]. */
+function synth(seconds: number): Audio {
+  const n = Math.round(seconds * RATE);
+  const l = new Float32Array(n);
+  const r = new Float32Array(n);
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+  for (let i = 0; i < n; i++) {
+    const t = i / RATE;
+    const bass = 0.3 * Math.sin(2 * Math.PI * 55 * t);
+    const lead = 0.2 * Math.sin(2 * Math.PI * (440 + 220 * Math.sin(0.5 * t)) * t);
+    const burst = (t % 0.5) < 0.05 ? 0.3 * rand() : 0;
+    l[i] = bass + lead + burst + 0.1 * Math.sin(2 * Math.PI * 3000 * t);
+    r[i] = bass + 0.7 * lead + burst;
+  }
+  return { sampleRate: RATE, channels: [l, r] };
+}
+
+/**
+ * A frame-local separator for testing: each target owns a smooth frequency band, weighted by the bin's
+ * magnitude, so its masks depend only on the bin itself (chunking cannot change them).
+ */
+function bandSeparator(): Separator {
+  return {
+    name: 'bands',
+    targets: TARGETS,
+    sampleRate: RATE,
+    stft: DEFAULT_STFT,
+    async estimate(mix: Spectrogram) {
+      return TARGETS.map((_, j) =>
+        mix.re.map((re, c) => {
+          const im = mix.im[c];
+          const m = new Float32Array(re.length);
+          for (let i = 0; i < m.length; i++) {
+            const f = i % mix.nBins;
+            const centre = [300, 60, 5, 1200][j];
+            const band = Math.exp(-((Math.log((f + 1) / centre)) ** 2));
+            m[i] = band * (0.5 + Math.sqrt(re[i] * re[i] + im[i] * im[i]));
+          }
+          return m;
+        }),
+      );
+    },
+  };
+}
+
+function sum(stems: Audio[], c: number): Float32Array {
+  const out = new Float32Array(stems[0].channels[c].length);
+  for (const s of stems) s.channels[c].forEach((v, i) => (out[i] += v));
+  return out;
+}
+
+/** Signal-to-error ratio of `est` against `ref`, dB. */
+function snr(ref: Float32Array, est: Float32Array): number {
+  let num = 0, den = 0;
+  for (let i = 0; i < ref.length; i++) {
+    num += ref[i] ** 2;
+    den += (ref[i] - est[i]) ** 2;
+  }
+  return 10 * Math.log10(num / Math.max(den, 1e-30));
+}
+
+test('chunk plan covers the signal and cross-fade weights sum to one', () => {
+  const chunks = planChunks(100, 40, 12);
+  assert.equal(chunks[0].start, 0);
+  assert.equal(chunks[chunks.length - 1].end, 100);
+  for (let k = 0; k + 1 < chunks.length; k++) {
+    assert.equal(chunks[k + 1].start, chunks[k].start + 28);
+    assert.deepEqual(chunks[k].fadeOut, chunks[k + 1].fadeIn);
+    assert.ok(chunks[k].fadeOut!.from >= chunks[k + 1].start && chunks[k].fadeOut!.from + chunks[k].fadeOut!.length <= chunks[k].end);
+  }
+  assert.deepEqual(planChunks(30, 40, 12), [{ start: 0, end: 30, fadeIn: null, fadeOut: null }]);
+});
+
+test('mixture consistency: all stems sum back to the mixture (soft masks and Wiener)', async () => {
+  const mix = synth(3);
+  for (const wienerIterations of [0, 1]) {
+    const stems = await separateAudio(mix, bandSeparator(), { wienerIterations });
+    assert.deepEqual(Object.keys(stems), [...TARGETS]);
+    for (let c = 0; c < 2; c++) {
+      const db = snr(mix.channels[c], sum(Object.values(stems), c));
+      assert.ok(db > 80, `iterations ${wienerIterations}, channel ${c}: ${db.toFixed(1)} dB`);
+    }
+  }
+});
+
+test('chunked processing matches unchunked processing', async () => {
+  const mix = synth(12);
+  const whole = await separateAudio(mix, bandSeparator(), { wienerIterations: 0 });
+  const chunked = await separateAudio(mix, bandSeparator(), { wienerIterations: 0, chunkSeconds: 4, overlapSeconds: 2 });
+  for (const t of TARGETS) {
+    for (let c = 0; c < 2; c++) {
+      const db = snr(whole[t].channels[c], chunked[t].channels[c]);
+      assert.ok(db > 50, `${t}/${c}: ${db.toFixed(1)} dB`);
+    }
+  }
+  const sumDb = snr(mix.channels[0], sum(Object.values(chunked), 0));
+  assert.ok(sumDb > 80, `chunked mixture consistency ${sumDb.toFixed(1)} dB`);
+});
+
+test('a subset of targets returns exactly those stems, equal to the full run', async () => {
+  const mix = synth(2);
+  const all = await separateAudio(mix, bandSeparator(), {});
+  const some = await separateAudio(mix, bandSeparator(), { targets: ['bass', 'vocals'] });
+  assert.deepEqual(Object.keys(some), ['vocals', 'bass']);
+  assert.deepEqual(some.vocals.channels[1], all.vocals.channels[1]);
+  assert.deepEqual(some.bass.channels[0], all.bass.channels[0]);
+  await assert.rejects(separateAudio(mix, bandSeparator(), { targets: ['piano'] }), /piano/);
+});
+
+test('two-stem mode returns vocals and accompaniment that sum to the mixture', async () => {
+  const mix = synth(2);
+  const stems = await separateAudio(mix, bandSeparator(), { twoStems: 'vocals' });
+  assert.deepEqual(Object.keys(stems), ['vocals', 'accompaniment']);
+  for (let c = 0; c < 2; c++) assert.ok(snr(mix.channels[c], sum(Object.values(stems), c)) > 80);
+  const drums = await separateAudio(mix, bandSeparator(), { twoStems: 'drums' });
+  assert.deepEqual(Object.keys(drums), ['drums', 'no_drums']);
+});
+
+test('progress is reported from 0 to 1 without going back', async () => {
+  const events: ProgressEvent[] = [];
+  await separateAudio(synth(9), bandSeparator(), { chunkSeconds: 3, overlapSeconds: 1, onProgress: (e) => events.push(e) });
+  assert.ok(events.length >= 5);
+  assert.equal(events[0].fraction, 0);
+  assert.equal(events[events.length - 1].fraction, 1);
+  for (let i = 1; i < events.length; i++) assert.ok(events[i].fraction >= events[i - 1].fraction);
+  assert.ok(events.every((e) => e.stage === 'separate'));
+});
+
+test('aborting cancels between chunks, and an aborted signal rejects at once', async () => {
+  const controller = new AbortController();
+  let calls = 0;
+  const sep = bandSeparator();
+  const counting: Separator = { ...sep, estimate: (s, sig) => (calls++, sep.estimate(s, sig)) };
+  const run = separateAudio(synth(12), counting, {
+    chunkSeconds: 3,
+    overlapSeconds: 1,
+    signal: controller.signal,
+    onProgress: (e) => e.fraction > 0 && controller.abort(),
+  });
+  await assert.rejects(run, { name: 'AbortError' });
+  assert.equal(calls, 1);
+  await assert.rejects(separateAudio(synth(1), sep, { signal: AbortSignal.abort() }), { name: 'AbortError' });
+});
+
+test('inputs shorter than one STFT frame are separated too', async () => {
+  const mix = synth(0.01);
+  const stems = await separateAudio(mix, bandSeparator(), {});
+  assert.equal(stems.vocals.channels[0].length, mix.channels[0].length);
+  assert.ok(snr(mix.channels[0], sum(Object.values(stems), 0)) > 60);
+});
