@@ -1,8 +1,5 @@
 // The list of `demix` sub-commands; each command module adds itself here with one line.
 import { separateCommand } from './separate.js';
-import { remixCommand } from './remix.js';
-import { mashupCommand } from './mashup.js';
-import { karaokeCommand } from './karaoke.js';
 
 export interface Command {
   name: string;
@@ -11,4 +8,4 @@ export interface Command {
   run(argv: string[]): Promise<number>; // argv after the command name; resolves to the exit code
 }
 
-export const commands: readonly Command[] = [separateCommand, remixCommand, mashupCommand, karaokeCommand];
+export const commands: readonly Command[] = [separateCommand];
