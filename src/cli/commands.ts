@@ -1,5 +1,8 @@
 // The list of `demix` sub-commands; each command module adds itself here with one line.
 import { separateCommand } from './separate.js';
+import { remixCommand } from './remix.js';
+import { mashupCommand } from './mashup.js';
+import { karaokeCommand } from './karaoke.js';
 
 export interface Command {
   name: string;
@@ -8,4 +11,4 @@ export interface Command {
   run(argv: string[]): Promise<number>; // argv after the command name; resolves to the exit code
 }
 
-export const commands: readonly Command[] = [separateCommand];
+export const commands: readonly Command[] = [separateCommand, remixCommand, mashupCommand, karaokeCommand];
