@@ -27,7 +27,7 @@ async function exists(path: string): Promise<boolean> {
 /** Maps a Node fs error on `path` to a one-line DemixError (errors of other kinds pass through). */
 function writeError(err: unknown, path: string): unknown {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR' || code === 'ENOENT' || code === 'EISDIR') {
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR' || code === 'ENOENT' || code === 'EISDIR' || code === 'EEXIST') {
     return new DemixError('OUTPUT_NOT_WRITABLE', `${path}: cannot write output (${code})`, path);
   }
   if (code === 'ENOSPC' || code === 'EDQUOT') return new DemixError('NO_SPACE', `${path}: no space left on the device`, path);

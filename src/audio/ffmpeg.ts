@@ -69,6 +69,7 @@ export function startFfmpeg(args: string[], opts: { timeoutMs: number; file?: st
       resolve({ code, stderr, timedOut });
     });
   });
+  done.catch(() => undefined); // the caller awaits `done` later; a spawn failure must not count as unhandled meanwhile
   return { child, done };
 }
 

@@ -1,0 +1,92 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../src/audio/atomic.js';
+import { decodeFile } from '../../src/audio/decode.js';
+import { writeAudio } from '../../src/audio/encode.js';
+import { DemixError } from '../../src/errors.js';
+import { bestCorrelation, removeDir, scratchDir, sineAudio } from './helpers.js';
+
+const dir = scratchDir('encode');
+after(() => removeDir(dir));
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof DemixError, `not a DemixError: ${e}`);
+    return e.code;
+  }
+  return 'ok';
+}
+
+test('writeFileAtomic writes the file and leaves no temp file behind', async () => {
+  const sub = join(dir, 'a', 'b');
+  await writeFileAtomic(join(sub, 'x.bin'), new Uint8Array([1, 2, 3]));
+  assert.deepEqual([...readFileSync(join(sub, 'x.bin'))], [1, 2, 3]);
+  assert.deepEqual(readdirSync(sub), ['x.bin']);
+});
+
+test('writeFileAtomic refuses to overwrite unless told, and then replaces', async () => {
+  const p = join(dir, 'exists.bin');
+  writeFileSync(p, 'old');
+  assert.equal(await codeOf(writeFileAtomic(p, new Uint8Array([9]))), 'OUTPUT_EXISTS');
+  assert.equal(readFileSync(p, 'utf8'), 'old');
+  await writeFileAtomic(p, new Uint8Array([65]), { overwrite: true });
+  assert.equal(readFileSync(p, 'utf8'), 'A');
+});
+
+test('a failing writer leaves neither the target nor a partial temp file', async () => {
+  const sub = join(dir, 'fail');
+  const target = join(sub, 'out.wav');
+  await assert.rejects(
+    writeFileAtomic(target, async (tmp) => {
+      await writeFile(tmp, 'partial');
+      throw new Error('encoder crashed');
+    }),
+    /encoder crashed/,
+  );
+  assert.deepEqual(readdirSync(sub), []);
+});
+
+test('an output folder that cannot be written gives OUTPUT_NOT_WRITABLE', async () => {
+  const file = join(dir, 'plain-file');
+  writeFileSync(file, '');
+  assert.equal(await codeOf(writeFileAtomic(join(file, 'x.wav'), new Uint8Array(1))), 'OUTPUT_NOT_WRITABLE');
+});
+
+for (const [format, bitDepth] of [['wav', 16], ['wav', 24], ['wav', 32], ['flac', 16], ['flac', 24], ['mp3', undefined]] as const) {
+  test(`writeAudio writes ${format}${bitDepth ? ` ${bitDepth}-bit` : ''} that decodes back to the input`, async () => {
+    const a = sineAudio(44100, 2, 0.5, 440);
+    const p = join(dir, `out-${bitDepth}.${format}`);
+    await writeAudio(p, a, { format, bitDepth, bitrate: 256 });
+    const b = await decodeFile(p);
+    assert.equal(b.sampleRate, 44100);
+    assert.equal(b.channels.length, 2);
+    assert.equal(b.channels[0].length, a.channels[0].length);
+    const tol = format === 'mp3' ? 0.01 : bitDepth === 16 ? 2 / 32768 : 1e-6;
+    let maxErr = 0;
+    for (let i = 2048; i < a.channels[1].length - 2048; i++) maxErr = Math.max(maxErr, Math.abs(a.channels[1][i] - b.channels[1][i]));
+    assert.ok(maxErr < tol, `max error ${maxErr}`);
+    assert.ok(bestCorrelation(a.channels[0], b.channels[0], 0, 0) > 0.999);
+  });
+}
+
+test('writeAudio rejects impossible settings and a failed encode leaves nothing behind', async () => {
+  const sub = join(dir, 'bad-encode');
+  const six = sineAudio(44100, 6, 0.1);
+  assert.equal(await codeOf(writeAudio(join(sub, 'x.mp3'), six, { format: 'mp3' })), 'USAGE');
+  assert.equal(await codeOf(writeAudio(join(sub, 'x.flac'), six, { format: 'flac', bitDepth: 32 })), 'USAGE');
+  const stereo = sineAudio(44100, 2, 0.1);
+  try {
+    process.env.DEMIX_FFMPEG = '/bin/false'; // an encoder that fails
+    assert.equal(await codeOf(writeAudio(join(sub, 'x.flac'), stereo, { format: 'flac' })), 'ENCODE_FAILED');
+    process.env.DEMIX_FFMPEG = join(dir, 'no-such-ffmpeg');
+    assert.equal(await codeOf(writeAudio(join(sub, 'x.flac'), stereo, { format: 'flac' })), 'FFMPEG_MISSING');
+  } finally {
+    delete process.env.DEMIX_FFMPEG;
+  }
+  assert.deepEqual(readdirSync(sub), []);
+});
