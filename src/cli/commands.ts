@@ -3,6 +3,7 @@ import { separateCommand } from './separate.js';
 import { remixCommand } from './remix.js';
 import { mashupCommand } from './mashup.js';
 import { karaokeCommand } from './karaoke.js';
+import { uiCommand } from './ui.js';
 
 export interface Command {
   name: string;
@@ -11,4 +12,4 @@ export interface Command {
   run(argv: string[]): Promise<number>; // argv after the command name; resolves to the exit code
 }
 
-export const commands: readonly Command[] = [separateCommand, remixCommand, mashupCommand, karaokeCommand];
+export const commands: readonly Command[] = [separateCommand, remixCommand, mashupCommand, karaokeCommand, uiCommand];
