@@ -2,6 +2,7 @@
 // growing its buffers as data arrives and refusing to grow past a frame limit.
 import { DemixError } from '../errors.js';
 import type { Audio } from './audio.js';
+import { sanitizeSample } from './wav.js';
 
 export class PcmSink {
   private channels: Float32Array[]; // [ch][capacity]
@@ -37,8 +38,7 @@ export class PcmSink {
     for (let c = 0; c < nCh; c++) {
       const out = this.channels[c];
       for (let i = 0, j = c, k = this.frames; i < n; i++, j += nCh, k++) {
-        const x = samples[j];
-        out[k] = Number.isFinite(x) ? x : 0;
+        out[k] = sanitizeSample(samples[j]);
       }
     }
     this.frames += n;

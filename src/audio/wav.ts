@@ -13,6 +13,14 @@ const GUID_TAIL = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0
 const MAX_CHANNELS = 256;
 const MAX_RATE = 1_536_000; // Hz; anything above is a corrupt header
 
+/** Largest magnitude a decoded sample may have (+60 dBFS): corrupt float data is clamped to it, NaN becomes 0. */
+export const SAMPLE_LIMIT = 1000;
+
+/** `x` made safe to process: NaN → 0, clamped to ±SAMPLE_LIMIT. */
+export function sanitizeSample(x: number): number {
+  return x > SAMPLE_LIMIT ? SAMPLE_LIMIT : x < -SAMPLE_LIMIT ? -SAMPLE_LIMIT : x === x ? x : 0;
+}
+
 /** The decoded `fmt ` chunk. */
 export interface WavFormat {
   format: 'pcm' | 'float';
@@ -150,7 +158,7 @@ function sampleReader(fmt: WavFormat): SampleReader {
 
 /**
  * Parses a whole WAV file. bytes: the file; name: used in error messages.
- * Returns planar float audio at the file's rate and channel count. Non-finite float samples become 0.
+ * Returns planar float audio at the file's rate and channel count; float samples pass through sanitizeSample.
  * Errors (DemixError codes): NOT_AUDIO, CORRUPT, TRUNCATED, UNSUPPORTED_CODEC, ZERO_LENGTH.
  */
 export function parseWav(bytes: Uint8Array, name?: string): Audio {
@@ -172,8 +180,7 @@ export function parseWav(bytes: Uint8Array, name?: string): Audio {
     const out = channels[c];
     let at = data.start + c * fmt.bytesPerSample;
     for (let i = 0; i < frames; i++, at += frameBytes) {
-      const x = read(view, at);
-      out[i] = Number.isFinite(x) ? x : 0;
+      out[i] = sanitizeSample(read(view, at));
     }
   }
   return { sampleRate: fmt.sampleRate, channels };
