@@ -8,6 +8,7 @@ import { resample } from './audio/resample.js';
 import { DemixError } from './errors.js';
 import { outputStems, separateAudio } from './separate/pipeline.js';
 import type { PipelineOptions, ProgressEvent } from './separate/pipeline.js';
+import { defaultModelName } from './models/node.js';
 import { loadSeparator } from './separate/registry.js';
 import type { Separator } from './separate/separator.js';
 
@@ -21,7 +22,7 @@ export { measureLoudness } from './separate/loudness.js';
 export type { LoudnessReport } from './separate/loudness.js';
 
 export interface SeparateOptions extends PipelineOptions {
-  model?: string | Separator; // registered name, model file path, or a ready separator (default 'classic')
+  model?: string | Separator; // registered name, model file path, or a ready separator (default: demix-4s once shipped, else 'classic')
   sampleRate?: number; // Hz of the returned stems (default: the input's)
 }
 
@@ -50,7 +51,7 @@ export async function separate(input: string | Audio, options: SeparateOptions =
   const path = typeof input === 'string' ? input : undefined;
   const fail = (code: string, problem: string) => new DemixError(code, path ? `${path}: ${problem}` : problem, path);
 
-  const sep = typeof options.model === 'object' ? options.model : await loadSeparator(options.model ?? 'classic');
+  const sep = typeof options.model === 'object' ? options.model : await loadSeparator(options.model ?? defaultModelName());
   try {
     const names = outputStems(sep, options); // validates targets before any heavy work
     report('decode', 0);

@@ -4,6 +4,7 @@ import { remixCommand } from './remix.js';
 import { mashupCommand } from './mashup.js';
 import { karaokeCommand } from './karaoke.js';
 import { uiCommand } from './ui.js';
+import { trainCommand } from './train.js';
 
 export interface Command {
   name: string;
@@ -12,4 +13,4 @@ export interface Command {
   run(argv: string[]): Promise<number>; // argv after the command name; resolves to the exit code
 }
 
-export const commands: readonly Command[] = [separateCommand, remixCommand, mashupCommand, karaokeCommand, uiCommand];
+export const commands: readonly Command[] = [separateCommand, remixCommand, mashupCommand, karaokeCommand, uiCommand, trainCommand];
