@@ -9,24 +9,25 @@ import { DemixError } from '../errors.js';
 import { separate } from '../index.js';
 import { measureLoudness, SILENT_DBFS, SILENT_LUFS } from '../separate/loudness.js';
 import { DEFAULT_CHUNK_SECONDS, DEFAULT_WIENER_ITERATIONS, outputStems } from '../separate/pipeline.js';
-import { defaultModelName } from '../models/node.js';
 import { listModels, loadSeparator } from '../separate/registry.js';
 import type { Separator } from '../separate/separator.js';
 import { formatHelp, intOption, listOption, parseOptions } from './args.js';
 import type { OptionSpec } from './args.js';
 import type { Command } from './commands.js';
 import { Progress, progressMode } from './progress.js';
+import { readStemFileSettings, STEM_FILE_OPTIONS, writeSeparatedStemFile, type StemFileSettings } from './stem-output.js';
 
-const FORMATS = ['wav', 'flac', 'mp3'] as const;
+const FORMATS = ['wav', 'flac', 'mp3', 'stem'] as const;
 type Format = (typeof FORMATS)[number];
 
 const OPTIONS: readonly OptionSpec[] = [
-  { name: 'output', short: 'o', type: 'string', value: 'DIR', description: 'folder for the stems: DIR/<track>/<stem>.<ext>', default: 'stems' },
-  { name: 'model', short: 'm', type: 'string', value: 'NAME|FILE', description: 'separator: a registered name or a model file', default: defaultModelName() },
+  { name: 'output', short: 'o', type: 'string', value: 'DIR', description: 'folder for the stems: DIR/<track>/<stem>.<ext> (stem: DIR/<track>.stem.mp4)', default: 'stems' },
+  { name: 'model', short: 'm', type: 'string', value: 'NAME|FILE', description: 'separator: a registered name or a model file', default: 'classic' },
   { name: 'stems', type: 'string', value: 'LIST', description: 'comma-separated stems to write, e.g. vocals,drums (default: all)' },
   { name: 'two-stems', type: 'string', value: 'STEM', description: 'write STEM and the rest as one stem (vocals -> vocals + accompaniment)' },
-  { name: 'format', short: 'f', type: 'string', value: FORMATS.join('|'), description: 'output file format', default: 'wav' },
+  { name: 'format', short: 'f', type: 'string', value: FORMATS.join('|'), description: 'output file format (stem: one NI Stems file per song)', default: 'wav' },
   { name: 'bit-depth', type: 'string', value: '16|24|32', description: 'sample size: wav 16, 24 or 32 (float), flac 16 or 24', default: '24' },
+  ...STEM_FILE_OPTIONS,
   { name: 'sample-rate', type: 'string', value: 'HZ', description: 'sample rate of the stems (default: the input\'s)' },
   { name: 'wiener-iterations', type: 'string', value: 'N', description: 'Wiener filter iterations; 0 = soft masks', default: String(DEFAULT_WIENER_ITERATIONS) },
   { name: 'chunk-seconds', type: 'string', value: 'S', description: 'longest piece separated at once (bounds memory)', default: String(DEFAULT_CHUNK_SECONDS) },
@@ -83,6 +84,7 @@ interface Settings {
   twoStems?: string;
   overwrite: boolean;
   skipSilent: boolean;
+  stemFile: StemFileSettings;
   separator: Separator;
   signal: AbortSignal;
   progress: Progress;
@@ -113,7 +115,7 @@ async function processTrack(input: string, name: string, s: Settings): Promise<T
   const names = outputStems(s.separator, { targets: s.targets, twoStems: s.twoStems });
   if (!s.overwrite) {
     for (const stem of names) {
-      const target = join(dir, `${stem}.${s.format}`);
+      const target = s.format === 'stem' ? join(s.outDir, `${name}.stem.mp4`) : join(dir, `${stem}.${s.format}`);
       if (await exists(target)) throw new DemixError('OUTPUT_EXISTS', `${input}: ${target} already exists (use --overwrite to replace it)`, input);
     }
   }
@@ -127,6 +129,15 @@ async function processTrack(input: string, name: string, s: Settings): Promise<T
     signal: s.signal,
     onProgress: (e) => s.progress.update(name, e.stage, 0.9 * e.fraction),
   });
+  if (s.format === 'stem') {
+    const file = join(s.outDir, `${name}.stem.mp4`);
+    await writeSeparatedStemFile(file, result.stems, s.stemFile, s.overwrite);
+    const stems = names.map((stem) => {
+      const m = measureLoudness(result.stems[stem]);
+      return { name: stem, path: file, duration: result.duration, loudness: finite(m.loudness), peak: finite(m.samplePeak), truePeak: finite(m.truePeak), silent: m.silent };
+    });
+    return { input, name, output: file, ok: true, duration: result.duration, sampleRate: result.sampleRate, channels: result.channels, stems };
+  }
 
   const createdDir = !(await exists(dir));
   const temps: string[] = [];
@@ -153,7 +164,7 @@ async function processTrack(input: string, name: string, s: Settings): Promise<T
       if (skip) continue;
       const tmp = join(dir, `.${stem}.${process.pid}-${randomBytes(4).toString('hex')}.tmp.${s.format}`);
       temps.push(tmp);
-      await writeAudio(tmp, audio, { format: s.format, bitDepth: s.bitDepth }).catch((err: unknown) => {
+      await writeAudio(tmp, audio, { format: s.format, bitDepth: s.bitDepth, bitrate: s.stemFile.bitrate }).catch((err: unknown) => {
         if (err instanceof DemixError) throw err;
         const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
         throw new DemixError('OUTPUT_NOT_WRITABLE', `${input}: cannot write ${target} (${code})`, input);
@@ -197,6 +208,7 @@ function readSettings(values: Record<string, string | boolean | undefined>) {
     outDir: values.output as string,
     format: format as Format,
     bitDepth,
+    stemFile: readStemFileSettings(values, format, targets !== undefined || twoStems !== undefined),
     sampleRate,
     wienerIterations: intOption(values, 'wiener-iterations') ?? DEFAULT_WIENER_ITERATIONS,
     chunkSeconds,
@@ -257,7 +269,7 @@ async function run(argv: string[]): Promise<number> {
         summary = await processTrack(input, name, settings);
         const silent = summary.stems.filter((st) => st.silent).map((st) => st.name);
         const written = summary.stems.filter((st) => st.path !== null).length;
-        say(`${input} -> ${summary.output}/ (${written} stems${silent.length ? `; silent: ${silent.join(', ')}${opts.skipSilent ? ' (skipped)' : ''}` : ''})`);
+        say(`${input} -> ${summary.output}${opts.format === 'stem' ? '' : '/'} (${written} stems${silent.length ? `; silent: ${silent.join(', ')}${opts.skipSilent ? ' (skipped)' : ''}` : ''})`);
       } catch (err) {
         summary = { input, name, output: join(opts.outDir, name), ok: false, error: describe(err, input), stems: [] };
         progress.log(`demix separate: ${summary.error}`, process.stderr);
