@@ -9,6 +9,7 @@ import { DemixError } from '../errors.js';
 import { separate } from '../index.js';
 import { measureLoudness, SILENT_DBFS, SILENT_LUFS } from '../separate/loudness.js';
 import { DEFAULT_CHUNK_SECONDS, DEFAULT_WIENER_ITERATIONS, outputStems } from '../separate/pipeline.js';
+import { defaultModelName } from '../models/node.js';
 import { listModels, loadSeparator } from '../separate/registry.js';
 import type { Separator } from '../separate/separator.js';
 import { formatHelp, intOption, listOption, parseOptions } from './args.js';
@@ -22,7 +23,7 @@ type Format = (typeof FORMATS)[number];
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'output', short: 'o', type: 'string', value: 'DIR', description: 'folder for the stems: DIR/<track>/<stem>.<ext> (stem: DIR/<track>.stem.mp4)', default: 'stems' },
-  { name: 'model', short: 'm', type: 'string', value: 'NAME|FILE', description: 'separator: a registered name or a model file', default: 'classic' },
+  { name: 'model', short: 'm', type: 'string', value: 'NAME|FILE', description: 'separator: a registered name or a model file', default: defaultModelName() },
   { name: 'stems', type: 'string', value: 'LIST', description: 'comma-separated stems to write, e.g. vocals,drums (default: all)' },
   { name: 'two-stems', type: 'string', value: 'STEM', description: 'write STEM and the rest as one stem (vocals -> vocals + accompaniment)' },
   { name: 'format', short: 'f', type: 'string', value: FORMATS.join('|'), description: 'output file format (stem: one NI Stems file per song)', default: 'wav' },
