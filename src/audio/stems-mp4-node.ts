@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Audio } from './audio.js';
 import { lengthOf } from './audio.js';
+import { toStereo } from './channels.js';
 import { writeFileAtomic } from './atomic.js';
 import { startFfmpeg } from './ffmpeg.js';
 import { DemixError } from '../errors.js';
@@ -24,11 +25,10 @@ export interface StemFileOptions {
 
 const STEM_RATE = 44100; // Hz, what NI's format prescribes
 
-/** Interleaved little-endian float32 stereo bytes of `audio` padded/cut to `length` frames. */
+/** Interleaved little-endian float32 stereo bytes of `audio` (any channels) padded/cut to `length` frames. */
 function interleavedStereo(audio: Audio, length: number): Uint8Array {
   const out = new Float32Array(length * 2);
-  const left = audio.channels[0];
-  const right = audio.channels[1] ?? audio.channels[0]; // mono: both sides
+  const [left, right] = toStereo(audio).channels;
   const n = Math.min(length, left.length);
   for (let i = 0; i < n; i++) {
     out[2 * i] = left[i];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Audio } from '../audio/audio.js';
 import { writeAudio } from '../audio/encode.js';
 import { DemixError } from '../errors.js';
+import { defaultModelName } from '../models/node.js';
 import { formatHelp, type OptionSpec } from './args.js';
 import type { Command } from './commands.js';
 import type { OutputFormat } from '../audio/encode.js';
@@ -17,7 +18,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'guide-vocals', type: 'string', value: 'DB', description: 'mix the lead vocal into the instrumental at this gain, e.g. -18 (default: none)' },
   { name: 'format', short: 'f', type: 'string', value: OUTPUT_FORMATS.join('|'), description: 'output file format', default: 'wav' },
   ...MIX_OPTIONS.filter((o) => ['bit-depth', 'bitrate', 'overwrite', 'ceiling'].includes(o.name)),
-  { name: 'model', short: 'm', type: 'string', value: 'NAME|FILE', description: 'separator', default: 'classic' },
+  { name: 'model', short: 'm', type: 'string', value: 'NAME|FILE', description: 'separator', default: defaultModelName() },
   { name: 'quiet', short: 'q', type: 'boolean', description: 'print nothing but errors' },
   { name: 'help', short: 'h', type: 'boolean', description: 'show this help' },
 ];

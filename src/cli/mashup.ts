@@ -9,6 +9,7 @@ import { dbToGain } from '../dsp/limiter.js';
 import { stretch } from '../dsp/stretch.js';
 import { estimateTempo, MIN_TEMPO_SECONDS, type TempoEstimate } from '../dsp/tempo.js';
 import { DemixError } from '../errors.js';
+import { defaultModelName } from '../models/node.js';
 import { formatHelp, listOption, type OptionSpec, type ParsedArgs } from './args.js';
 import type { Command } from './commands.js';
 import { checkOutput, finishMix, MIX_OPTIONS, parseDjOptions, readMixSettings, writeMix } from './mixdown.js';
@@ -29,7 +30,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'offset', type: 'string', value: 'SECONDS', description: 'move the taken stems later (+) or earlier (-) after downbeat alignment', default: '0' },
   { name: 'source-gain', type: 'string', value: 'DB', description: 'gain of the moved stems', default: '0' },
   ...MIX_OPTIONS,
-  { name: 'model', short: 'm', type: 'string', value: 'NAME|FILE', description: 'separator for plain songs', default: 'classic' },
+  { name: 'model', short: 'm', type: 'string', value: 'NAME|FILE', description: 'separator for plain songs', default: defaultModelName() },
   { name: 'quiet', short: 'q', type: 'boolean', description: 'print nothing but errors' },
   { name: 'help', short: 'h', type: 'boolean', description: 'show this help' },
 ];

@@ -1,5 +1,6 @@
 // `demix remix`: re-balance a song from its stems (dB gains, mute, solo) into one file that does not clip.
 import { DemixError } from '../errors.js';
+import { defaultModelName } from '../models/node.js';
 import { formatHelp, listOption, type OptionSpec } from './args.js';
 import type { Command } from './commands.js';
 import { checkOutput, finishMix, MIX_OPTIONS, parseDjOptions, readMixSettings, writeMix } from './mixdown.js';
@@ -11,7 +12,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'mute', type: 'string', value: 'LIST', description: 'stems to leave out, e.g. bass,other' },
   { name: 'solo', type: 'string', value: 'LIST', description: 'keep only these stems, e.g. vocals' },
   ...MIX_OPTIONS,
-  { name: 'model', short: 'm', type: 'string', value: 'NAME|FILE', description: 'separator when the input is a plain song', default: 'classic' },
+  { name: 'model', short: 'm', type: 'string', value: 'NAME|FILE', description: 'separator when the input is a plain song', default: defaultModelName() },
   { name: 'quiet', short: 'q', type: 'boolean', description: 'print nothing but errors' },
   { name: 'help', short: 'h', type: 'boolean', description: 'show this help' },
 ];

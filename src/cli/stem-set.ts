@@ -89,7 +89,7 @@ export async function conformStems(stems: Record<string, Audio>, where: string):
 }
 
 export interface LoadOptions {
-  model?: string; // separator for plain audio files (default 'classic')
+  model?: string; // separator for plain audio files (default: the library's default model)
   twoStems?: boolean; // separate plain audio into vocals + accompaniment only
   onProgress?: (stage: string, fraction: number) => void;
 }
@@ -111,7 +111,7 @@ export async function loadStemSet(path: string, opts: LoadOptions = {}): Promise
     return { ...set, source: 'stem-file' };
   }
   const result = await separate(path, {
-    model: opts.model ?? 'classic',
+    model: opts.model,
     twoStems: opts.twoStems ? 'vocals' : undefined,
     onProgress: opts.onProgress ? (e) => opts.onProgress!(e.stage, e.fraction) : undefined,
   });
