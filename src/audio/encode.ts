@@ -1,5 +1,5 @@
 // Writing audio files (Node), always atomically: WAV in pure TypeScript, FLAC and MP3 by piping f32le into ffmpeg.
-import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import { DemixError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 import type { Audio } from './audio.js';
@@ -30,6 +30,19 @@ function interleave(audio: Audio, start: number, n: number): Buffer {
   return Buffer.from(block.buffer);
 }
 
+/** Resolves when `w` can take more data again, or has closed (listeners removed either way). */
+function drained(w: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      w.off('drain', done);
+      w.off('close', done);
+      resolve();
+    };
+    w.on('drain', done);
+    w.on('close', done);
+  });
+}
+
 /** ffmpeg codec arguments for a FLAC or MP3 output. */
 function codecArgs(audio: Audio, opts: WriteOptions, path: string): string[] {
   if (opts.format === 'flac') {
@@ -55,7 +68,7 @@ async function encodeWithFfmpeg(audio: Audio, codec: string[], tmp: string, path
   run.child.stdout!.resume();
   for (let pos = 0; pos < frames && !broken; pos += BLOCK_FRAMES) {
     if (!stdin.write(interleave(audio, pos, Math.min(BLOCK_FRAMES, frames - pos)))) {
-      await Promise.race([once(stdin, 'drain'), once(stdin, 'close')]);
+      await drained(stdin);
     }
   }
   stdin.end();
