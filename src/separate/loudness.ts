@@ -116,17 +116,29 @@ export function integratedLoudness(audio: Audio): number {
   return relative === 0 ? -Infinity : lufs(relative);
 }
 
-const PEAK_WINDOW = 1 << 20; // samples per true-peak call: bounds the limiter's envelope buffer
-const PEAK_MARGIN = 16; // samples of overlap so every point sees its interpolation taps
+const PEAK_REACH = 16; // samples around a candidate given to the interpolator (its taps reach 6 each side)
 
-/** True peak (linear, 4x oversampled, via the limiter's measurement) in bounded windows. */
-function windowedTruePeak(audio: Audio): number {
-  const n = audio.channels.length === 0 ? 0 : audio.channels[0].length;
+/**
+ * True peak (linear, BS.1770-4 Annex 2: 4x oversampled), measured by the limiter's interpolator only around
+ * samples of at least half the channel's sample peak: an inter-sample value above the sample peak needs
+ * such neighbours, and elsewhere every interpolated value stays under the sample peak. Keeps a 3-minute
+ * stem to a few milliseconds instead of seconds.
+ */
+function fastTruePeak(audio: Audio): number {
   let peak = 0;
-  for (let start = 0; start < n; start += PEAK_WINDOW) {
-    const a = Math.max(0, start - PEAK_MARGIN);
-    const b = Math.min(n, start + PEAK_WINDOW + PEAK_MARGIN);
-    peak = Math.max(peak, truePeak(audio.channels.map((x) => x.subarray(a, b))));
+  for (const x of audio.channels) {
+    const sp = samplePeak([x]).peak;
+    peak = Math.max(peak, sp);
+    const threshold = sp / 2;
+    for (let i = 0; i < x.length; i++) {
+      if (Math.abs(x[i]) < threshold) continue;
+      let end = i + 1; // extend the window while candidates follow closely
+      for (let j = i + 1; j < x.length && j < end + 2 * PEAK_REACH; j++) if (Math.abs(x[j]) >= threshold) end = j + 1;
+      const a = Math.max(0, i - PEAK_REACH);
+      const b = Math.min(x.length, end + PEAK_REACH);
+      peak = Math.max(peak, truePeak([x.subarray(a, b)]));
+      i = end - 1;
+    }
   }
   return peak;
 }
@@ -135,5 +147,5 @@ function windowedTruePeak(audio: Audio): number {
 export function measureLoudness(audio: Audio): LoudnessReport {
   const loudness = integratedLoudness(audio);
   const sp = gainToDb(samplePeak(audio.channels).peak);
-  return { loudness, samplePeak: sp, truePeak: gainToDb(windowedTruePeak(audio)), silent: !(loudness >= SILENT_LUFS) || sp < SILENT_DBFS };
+  return { loudness, samplePeak: sp, truePeak: gainToDb(fastTruePeak(audio)), silent: !(loudness >= SILENT_LUFS) || sp < SILENT_DBFS };
 }
