@@ -36,153 +36,218 @@ export function wiener(mix: Spectrogram, estimates: Float32Array[][], iterations
     re: Array.from({ length: nCh }, () => new Float32Array(size)),
     im: Array.from({ length: nCh }, () => new Float32Array(size)),
   }));
-  softMasks(mix, estimates, out);
-  if (iterations === 0) return out;
+  const next = (): SpatialCovariance | undefined => (iterations > 0 ? new SpatialCovariance(estimates.length, mix.nBins, nCh) : undefined);
+  let acc = next();
+  softMasks(mix, estimates, out, acc);
+  if (acc === undefined) return out;
   // norbert works on the mixture divided by max(1, max|x| / 10); the same eps in the original units:
   let peak = 0;
-  for (let c = 0; c < nCh; c++) for (let i = 0; i < size; i++) peak = Math.max(peak, mix.re[c][i] * mix.re[c][i] + mix.im[c][i] * mix.im[c][i]);
+  for (let c = 0; c < nCh; c++) {
+    const xr = mix.re[c];
+    const xi = mix.im[c];
+    for (let i = 0; i < size; i++) peak = Math.max(peak, xr[i] * xr[i] + xi[i] * xi[i]);
+  }
   const scale2 = Math.max(1, Math.sqrt(peak) / 10) ** 2;
   const eps = opts.eps ?? FLOAT32_EPS;
-  for (let it = 0; it < iterations; it++) {
-    const cov = spatialCovariances(out, eps * scale2);
-    if (nCh === 2) filterStereo(mix, out, cov, Math.sqrt(eps) * scale2, eps * scale2 * scale2);
-    else filterMono(mix, out, cov, Math.sqrt(eps) * scale2);
+  for (let it = 0; acc !== undefined; it++) {
+    const cov = acc.finish(eps * scale2);
+    acc = it + 1 < iterations ? next() : undefined;
+    if (nCh === 2) filterStereo(mix, out, cov, Math.sqrt(eps) * scale2, eps * scale2 * scale2, acc);
+    else filterMono(mix, out, cov, Math.sqrt(eps) * scale2, acc);
   }
   return out;
 }
 
-/** y_j = (v_j / Σ_k v_k)·x per channel and bin, x/J where every estimate is 0. */
-function softMasks(mix: Spectrogram, estimates: Float32Array[][], out: Spectrogram[]): void {
+/**
+ * Accumulates, frame by frame, R_j(f) = Σ_t y_j y_jᴴ / (eps + Σ_t v_j) with v_j the mean over channels of |y_j|²,
+ * so the EM needs no separate pass over the estimates. finish() gives, per source, (nBins * 4) float64
+ * [R00, R11, Re R01, Im R01] (mono: R00 only).
+ */
+class SpatialCovariance {
+  private readonly sums: Float64Array[]; // [source] of (nBins * 4)
+  private readonly power: Float64Array[]; // [source] of (nBins): Σ_t v_j
+  constructor(nSrc: number, private readonly nBins: number, private readonly nCh: number) {
+    this.sums = Array.from({ length: nSrc }, () => new Float64Array(nBins * 4));
+    this.power = Array.from({ length: nSrc }, () => new Float64Array(nBins));
+  }
+
+  /** Adds frame t of source j's estimate y. */
+  add(j: number, y: Spectrogram, t: number): void {
+    const r = this.sums[j];
+    const vSum = this.power[j];
+    const o = t * this.nBins;
+    const r0 = y.re[0];
+    const i0 = y.im[0];
+    if (this.nCh === 1) {
+      for (let f = 0; f < this.nBins; f++) {
+        const p0 = r0[o + f] * r0[o + f] + i0[o + f] * i0[o + f];
+        r[4 * f] += p0;
+        vSum[f] += p0;
+      }
+      return;
+    }
+    const r1 = y.re[1];
+    const i1 = y.im[1];
+    for (let f = 0; f < this.nBins; f++) {
+      const a = o + f;
+      const p0 = r0[a] * r0[a] + i0[a] * i0[a];
+      const p1 = r1[a] * r1[a] + i1[a] * i1[a];
+      r[4 * f] += p0;
+      r[4 * f + 1] += p1;
+      r[4 * f + 2] += r0[a] * r1[a] + i0[a] * i1[a]; // y0 · conj(y1)
+      r[4 * f + 3] += i0[a] * r1[a] - r0[a] * i1[a];
+      vSum[f] += (p0 + p1) / 2;
+    }
+  }
+
+  finish(eps: number): Float64Array[] {
+    return this.sums.map((r, j) => {
+      for (let f = 0; f < this.nBins; f++) {
+        const k = 1 / (eps + this.power[j][f]);
+        for (let q = 0; q < 4; q++) r[4 * f + q] *= k;
+      }
+      return r;
+    });
+  }
+}
+
+/** y_j = (v_j / Σ_k v_k)·x per channel and bin, x/J where every estimate is 0; frame by frame, feeding `acc`. */
+function softMasks(mix: Spectrogram, estimates: Float32Array[][], out: Spectrogram[], acc: SpatialCovariance | undefined): void {
+  const { nFrames, nBins } = mix;
   const nSrc = estimates.length;
-  const size = mix.nFrames * mix.nBins;
-  for (let c = 0; c < mix.re.length; c++) {
-    const xr = mix.re[c];
-    const xi = mix.im[c];
-    for (let i = 0; i < size; i++) {
-      let total = 0;
-      for (let j = 0; j < nSrc; j++) total += estimates[j][c][i];
-      const inv = total > 0 ? 1 / total : 0;
+  const inv = new Float32Array(nBins); // 1 / Σ_j v_j of the current frame and channel, 0 where the sum is 0
+  for (let t = 0; t < nFrames; t++) {
+    const o = t * nBins;
+    for (let c = 0; c < mix.re.length; c++) {
+      const xr = mix.re[c];
+      const xi = mix.im[c];
+      inv.fill(0);
       for (let j = 0; j < nSrc; j++) {
-        const m = total > 0 ? estimates[j][c][i] * inv : 1 / nSrc;
-        out[j].re[c][i] = m * xr[i];
-        out[j].im[c][i] = m * xi[i];
+        const e = estimates[j][c];
+        for (let f = 0; f < nBins; f++) inv[f] += e[o + f];
+      }
+      for (let f = 0; f < nBins; f++) inv[f] = inv[f] > 0 ? 1 / inv[f] : 0;
+      for (let j = 0; j < nSrc; j++) {
+        const e = estimates[j][c];
+        const yr = out[j].re[c];
+        const yi = out[j].im[c];
+        for (let f = 0; f < nBins; f++) {
+          const m = inv[f] > 0 ? e[o + f] * inv[f] : 1 / nSrc;
+          yr[o + f] = m * xr[o + f];
+          yi[o + f] = m * xi[o + f];
+        }
       }
     }
+    if (acc) for (let j = 0; j < nSrc; j++) acc.add(j, out[j], t);
   }
 }
 
 /**
- * R_j(f) = Σ_t y_j y_jᴴ / (eps + Σ_t v_j), v_j = mean over channels of |y_j|². Returns, per source, (nBins * 4)
- * float64 [R00, R11, Re R01, Im R01] (mono: R00 only).
+ * One EM step for stereo, frame by frame and, within a frame, in passes over the bins: v_j from the current y_j,
+ * Cxx = Σ_j v_j R_j + reg·I, y_j ← v_j R_j Cxx⁻¹ x, then the residual x − Σ_j y_j is shared out in proportion to v_j.
+ * The new estimates feed `next` (the covariances of the following iteration).
  */
-function spatialCovariances(y: Spectrogram[], eps: number): Float64Array[] {
-  const { nFrames, nBins } = y[0];
-  const nCh = y[0].re.length;
-  return y.map((s) => {
-    const r = new Float64Array(nBins * 4);
-    const vSum = new Float64Array(nBins);
-    const [r0, r1] = s.re;
-    const [i0, i1] = s.im;
-    for (let t = 0; t < nFrames; t++) {
-      const o = t * nBins;
-      for (let f = 0; f < nBins; f++) {
-        const a = o + f;
-        const p0 = r0[a] * r0[a] + i0[a] * i0[a];
-        if (nCh === 1) {
-          r[4 * f] += p0;
-          vSum[f] += p0;
-          continue;
-        }
-        const p1 = r1[a] * r1[a] + i1[a] * i1[a];
-        r[4 * f] += p0;
-        r[4 * f + 1] += p1;
-        r[4 * f + 2] += r0[a] * r1[a] + i0[a] * i1[a]; // y0 · conj(y1)
-        r[4 * f + 3] += i0[a] * r1[a] - r0[a] * i1[a];
-        vSum[f] += (p0 + p1) / 2;
-      }
-    }
-    for (let f = 0; f < nBins; f++) {
-      const k = 1 / (eps + vSum[f]);
-      for (let q = 0; q < 4; q++) r[4 * f + q] *= k;
-    }
-    return r;
-  });
-}
-
-/**
- * One EM step for stereo, bin by bin: v_j from the current y_j, Cxx = Σ_j v_j R_j + reg·I,
- * y_j ← v_j R_j Cxx⁻¹ x, then the residual x − Σ_j y_j is shared out in proportion to v_j.
- */
-function filterStereo(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], reg: number, detEps: number): void {
+function filterStereo(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], reg: number, detEps: number, next: SpatialCovariance | undefined): void {
   const { nFrames, nBins } = mix;
   const nSrc = y.length;
-  const v = new Float64Array(nSrc);
+  const v = Array.from({ length: nSrc }, () => new Float64Array(nBins)); // [source] of (nBins), this frame
+  const vTotal = new Float64Array(nBins);
+  const cxx = new Float64Array(4 * nBins); // Σ_j v_j R_j per bin: [c00, c11, Re c01, Im c01]
+  const z = new Float64Array(4 * nBins); // Cxx⁻¹ x per bin: [z0r, z0i, z1r, z1i]
+  const e = new Float64Array(4 * nBins); // residual x − Σ_j y_j per bin, same layout
   const [xr0, xr1] = mix.re;
   const [xi0, xi1] = mix.im;
   for (let t = 0; t < nFrames; t++) {
     const o = t * nBins;
-    for (let f = 0; f < nBins; f++) {
-      const a = o + f;
-      let c00 = reg;
-      let c11 = reg;
-      let c01r = 0;
-      let c01i = 0;
-      let vTotal = 0;
-      for (let j = 0; j < nSrc; j++) {
-        const s = y[j];
-        const vj = (s.re[0][a] * s.re[0][a] + s.im[0][a] * s.im[0][a] + s.re[1][a] * s.re[1][a] + s.im[1][a] * s.im[1][a]) / 2;
-        v[j] = vj;
-        vTotal += vj;
-        const R = cov[j];
-        c00 += vj * R[4 * f];
-        c11 += vj * R[4 * f + 1];
-        c01r += vj * R[4 * f + 2];
-        c01i += vj * R[4 * f + 3];
+    vTotal.fill(0);
+    cxx.fill(0);
+    for (let j = 0; j < nSrc; j++) {
+      const [yr0, yr1] = y[j].re;
+      const [yi0, yi1] = y[j].im;
+      const vj = v[j];
+      const R = cov[j];
+      for (let f = 0; f < nBins; f++) {
+        const a = o + f;
+        const p = (yr0[a] * yr0[a] + yi0[a] * yi0[a] + yr1[a] * yr1[a] + yi1[a] * yi1[a]) / 2;
+        vj[f] = p;
+        vTotal[f] += p;
+        cxx[4 * f] += p * R[4 * f];
+        cxx[4 * f + 1] += p * R[4 * f + 1];
+        cxx[4 * f + 2] += p * R[4 * f + 2];
+        cxx[4 * f + 3] += p * R[4 * f + 3];
       }
+    }
+    for (let f = 0; f < nBins; f++) {
       // z = Cxx⁻¹ x, with Cxx = [[c00, c01], [conj c01, c11]] Hermitian.
+      const c00 = cxx[4 * f] + reg;
+      const c11 = cxx[4 * f + 1] + reg;
+      const c01r = cxx[4 * f + 2];
+      const c01i = cxx[4 * f + 3];
       const invDet = 1 / (detEps + c00 * c11 - (c01r * c01r + c01i * c01i));
+      const a = o + f;
       const x0r = xr0[a];
       const x0i = xi0[a];
       const x1r = xr1[a];
       const x1i = xi1[a];
-      const z0r = (c11 * x0r - (c01r * x1r - c01i * x1i)) * invDet;
-      const z0i = (c11 * x0i - (c01r * x1i + c01i * x1r)) * invDet;
-      const z1r = (c00 * x1r - (c01r * x0r + c01i * x0i)) * invDet;
-      const z1i = (c00 * x1i - (c01r * x0i - c01i * x0r)) * invDet;
-      let e0r = x0r;
-      let e0i = x0i;
-      let e1r = x1r;
-      let e1i = x1i;
-      for (let j = 0; j < nSrc; j++) {
-        // y_j = v_j R_j z, R_j = [[r00, r01], [conj r01, r11]].
-        const R = cov[j];
-        const vj = v[j];
+      z[4 * f] = (c11 * x0r - (c01r * x1r - c01i * x1i)) * invDet;
+      z[4 * f + 1] = (c11 * x0i - (c01r * x1i + c01i * x1r)) * invDet;
+      z[4 * f + 2] = (c00 * x1r - (c01r * x0r + c01i * x0i)) * invDet;
+      z[4 * f + 3] = (c00 * x1i - (c01r * x0i - c01i * x0r)) * invDet;
+      e[4 * f] = x0r;
+      e[4 * f + 1] = x0i;
+      e[4 * f + 2] = x1r;
+      e[4 * f + 3] = x1i;
+    }
+    for (let j = 0; j < nSrc; j++) {
+      // y_j = v_j R_j z, R_j = [[r00, r01], [conj r01, r11]].
+      const R = cov[j];
+      const vj = v[j];
+      const [yr0, yr1] = y[j].re;
+      const [yi0, yi1] = y[j].im;
+      for (let f = 0; f < nBins; f++) {
+        const w = vj[f];
         const r00 = R[4 * f];
         const r11 = R[4 * f + 1];
         const r01r = R[4 * f + 2];
         const r01i = R[4 * f + 3];
-        const y0r = vj * (r00 * z0r + r01r * z1r - r01i * z1i);
-        const y0i = vj * (r00 * z0i + r01r * z1i + r01i * z1r);
-        const y1r = vj * (r01r * z0r + r01i * z0i + r11 * z1r);
-        const y1i = vj * (r01r * z0i - r01i * z0r + r11 * z1i);
-        const s = y[j];
-        s.re[0][a] = y0r;
-        s.im[0][a] = y0i;
-        s.re[1][a] = y1r;
-        s.im[1][a] = y1i;
-        e0r -= y0r;
-        e0i -= y0i;
-        e1r -= y1r;
-        e1i -= y1i;
+        const z0r = z[4 * f];
+        const z0i = z[4 * f + 1];
+        const z1r = z[4 * f + 2];
+        const z1i = z[4 * f + 3];
+        const a0r = w * (r00 * z0r + r01r * z1r - r01i * z1i);
+        const a0i = w * (r00 * z0i + r01r * z1i + r01i * z1r);
+        const a1r = w * (r01r * z0r + r01i * z0i + r11 * z1r);
+        const a1i = w * (r01r * z0i - r01i * z0r + r11 * z1i);
+        const a = o + f;
+        yr0[a] = a0r;
+        yi0[a] = a0i;
+        yr1[a] = a1r;
+        yi1[a] = a1i;
+        e[4 * f] -= a0r;
+        e[4 * f + 1] -= a0i;
+        e[4 * f + 2] -= a1r;
+        e[4 * f + 3] -= a1i;
       }
-      shareResidual(y, a, 0, e0r, e0i, v, vTotal);
-      shareResidual(y, a, 1, e1r, e1i, v, vTotal);
     }
+    for (let j = 0; j < nSrc; j++) {
+      const vj = v[j];
+      const [yr0, yr1] = y[j].re;
+      const [yi0, yi1] = y[j].im;
+      for (let f = 0; f < nBins; f++) {
+        const w = vTotal[f] > 0 ? vj[f] / vTotal[f] : 1 / nSrc;
+        const a = o + f;
+        yr0[a] += w * e[4 * f];
+        yi0[a] += w * e[4 * f + 1];
+        yr1[a] += w * e[4 * f + 2];
+        yi1[a] += w * e[4 * f + 3];
+      }
+    }
+    if (next) for (let j = 0; j < nSrc; j++) next.add(j, y[j], t);
   }
 }
 
-/** Mono EM step: y_j ← v_j R_j / (Σ_k v_k R_k + reg) · x, residual shared out by v_j. */
-function filterMono(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], reg: number): void {
+/** Mono EM step: y_j ← v_j R_j / (Σ_k v_k R_k + reg) · x, the residual shared out by v_j; feeds `next`. */
+function filterMono(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], reg: number, next: SpatialCovariance | undefined): void {
   const { nFrames, nBins } = mix;
   const nSrc = y.length;
   const v = new Float64Array(nSrc);
@@ -197,26 +262,15 @@ function filterMono(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], reg
         vTotal += v[j];
         cxx += v[j] * cov[j][4 * f];
       }
-      let er = xr[a];
-      let ei = xi[a];
+      let gainSum = 0;
+      for (let j = 0; j < nSrc; j++) gainSum += (v[j] * cov[j][4 * f]) / cxx;
       for (let j = 0; j < nSrc; j++) {
-        const g = (v[j] * cov[j][4 * f]) / cxx;
+        // Wiener gain plus this source's share of the residual gain 1 − Σ gains.
+        const g = (v[j] * cov[j][4 * f]) / cxx + (1 - gainSum) * (vTotal > 0 ? v[j] / vTotal : 1 / nSrc);
         y[j].re[0][a] = g * xr[a];
         y[j].im[0][a] = g * xi[a];
-        er -= g * xr[a];
-        ei -= g * xi[a];
       }
-      shareResidual(y, a, 0, er, ei, v, vTotal);
     }
-  }
-}
-
-/** Adds the residual (er, ei) of channel c at index a to the sources, in proportion to v (equally if all are 0). */
-function shareResidual(y: Spectrogram[], a: number, c: number, er: number, ei: number, v: Float64Array, vTotal: number): void {
-  const n = y.length;
-  for (let j = 0; j < n; j++) {
-    const w = vTotal > 0 ? v[j] / vTotal : 1 / n;
-    y[j].re[c][a] += w * er;
-    y[j].im[c][a] += w * ei;
+    if (next) for (let j = 0; j < nSrc; j++) next.add(j, y[j], t);
   }
 }
