@@ -8,6 +8,8 @@ import type { Audio } from '../../src/audio/audio.js';
 import { ffmpegPath } from '../../src/audio/ffmpeg.js';
 import { makeStemMp4, readStemManifest, stemManifest, trackFlags } from '../../src/audio/stems-mp4.js';
 import { writeStemFile } from '../../src/audio/stems-mp4-node.js';
+import { readStemFile } from '../../src/audio/decode.js';
+import { bestCorrelation } from './helpers.js';
 import { DemixError } from '../../src/errors.js';
 
 const SR = 44100;
@@ -77,6 +79,21 @@ test('writeStemFile: five AAC streams in NI order, NI track flags, manifest with
     assert.ok(Math.abs(y.length - SR * 1.5) < 2048, `stream ${i}: ${y.length} samples`);
     assert.ok(Math.abs(frequencyOf(y) - f) < 3, `stream ${i}: ${frequencyOf(y)} Hz, expected ${f}`);
   }
+});
+
+test('readStemFile reads back what writeStemFile wrote: mixture, stems in NI order, manifest', async () => {
+  const file = join(dir, 'roundtrip.stem.mp4');
+  await writeStemFile(file, content, { names: ['A', 'B', 'C', 'D'] });
+  const back = await readStemFile(file);
+  assert.ok(Math.abs(frequencyOf(back.mixture.channels[0]) - FREQS.master) < 3);
+  for (const stem of ['drums', 'bass', 'other', 'vocals'] as const) {
+    const y = back.stems[stem];
+    assert.equal(y.sampleRate, SR);
+    assert.equal(y.channels.length, 2);
+    assert.ok(Math.abs(frequencyOf(y.channels[0]) - FREQS[stem]) < 3, `${stem}: ${frequencyOf(y.channels[0])} Hz`);
+    assert.ok(bestCorrelation(content.stems[stem].channels[1], y.channels[1], 64, 4096) > 0.99);
+  }
+  assert.deepEqual((back.metadata as { stems: { name: string }[] }).stems.map((s) => s.name), ['A', 'B', 'C', 'D']);
 });
 
 test('makeStemMp4 keeps chunk offsets right when moov comes before the sample data', async () => {

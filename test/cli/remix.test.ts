@@ -1,10 +1,12 @@
 // `demix remix` end to end on generated stems folders, an NI stem file and a MUSDB clip.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Audio } from '../../src/audio/audio.js';
+import { ffmpegPath } from '../../src/audio/ffmpeg.js';
 import { writeStemFile } from '../../src/audio/stems-mp4-node.js';
 import { parseWav } from '../../src/audio/wav.js';
 import { dbToGain, samplePeak, truePeak } from '../../src/dsp/limiter.js';
@@ -100,6 +102,15 @@ test('bad input: missing stem, unknown stem, existing output, no output', async 
   assert.match(r.stderr, /must end in \.wav, \.flac, \.mp3/);
   r = await demix('remix', folder, '-o', join(dir, 'x.wav'), '--solo', 'vocals', '--mute', 'vocals');
   assert.equal(r.code, 2);
+});
+
+test('a .stem.mp4 with fewer than five streams is a clear error', async () => {
+  const fake = join(dir, 'fake.stem.mp4');
+  const r0 = spawnSync(ffmpegPath(), ['-v', 'error', '-f', 'lavfi', '-i', 'sine=d=1', '-c:a', 'aac', '-f', 'mp4', fake]);
+  assert.equal(r0.status, 0, r0.stderr.toString());
+  const r = await demix('remix', fake, '-o', join(dir, 'fake.wav'));
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /fake\.stem\.mp4: has 1 audio stream\(s\); a stem file has 5/);
 });
 
 test('an NI stem file made by demix remixes like its folder (within AAC accuracy)', async () => {
