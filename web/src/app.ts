@@ -107,9 +107,11 @@ function disposeShown(): void {
 
 function showResult(song: string, result: SeparationResult, ctx: AudioContext): void {
   disposeShown();
+  // Web Audio needs its own copy; drop each worker array once copied so a long song is not held twice.
   const stems = result.stems.map((s) => {
     const buffer = new AudioBuffer({ numberOfChannels: s.channels.length, length: s.channels[0].length, sampleRate: WORK_RATE });
     s.channels.forEach((ch, c) => buffer.copyToChannel(ch as Float32Array<ArrayBuffer>, c));
+    s.channels = [];
     return { name: s.name, buffer };
   });
   const mixer = new Mixer(ctx, stems);
