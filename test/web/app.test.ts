@@ -34,6 +34,8 @@ interface Debug {
   audibleGains(): number[];
   renderRms(): Promise<number>;
   playing(): boolean;
+  position(): number;
+  loop(): { start: number; end: number } | null;
 }
 const debug = <R>(fn: (d: Debug) => R | Promise<R>): Promise<R> =>
   page.evaluate(`(${fn.toString()})(window.demixDebug)`) as Promise<R>;
@@ -143,6 +145,24 @@ test('mute and solo change what plays; space and number keys work', { skip: skip
   await page.waitForFunction(() => (window as unknown as { demixDebug: Debug }).demixDebug.playing(), null, { timeout: 5000 });
   await page.keyboard.press(' ');
   assert.equal(await debug((d) => d.playing()), false);
+});
+
+test('clicking a lane seeks, dragging across it loops that region', { skip: skip ?? false }, async () => {
+  const box = await page.locator('.lane-surface').first().boundingBox();
+  assert.ok(box);
+  const at = (fraction: number) => box.x + box.width * fraction;
+  const y = box.y + box.height / 2;
+  await page.mouse.click(at(0.5), y);
+  assert.ok(Math.abs((await debug((d) => d.position())) - SONG_SECONDS / 2) < 0.05);
+  await page.mouse.move(at(0.25), y);
+  await page.mouse.down();
+  await page.mouse.move(at(0.75), y, { steps: 5 });
+  await page.mouse.up();
+  const loop = await debug((d) => d.loop());
+  assert.ok(loop && Math.abs(loop.start - SONG_SECONDS * 0.25) < 0.05 && Math.abs(loop.end - SONG_SECONDS * 0.75) < 0.05, `loop ${JSON.stringify(loop)}`);
+  assert.equal(await page.getAttribute('#loop', 'aria-pressed'), 'true');
+  await page.click('#loop');
+  assert.equal(await debug((d) => d.loop()), null);
 });
 
 test('exports a stem, all stems and the current mix as valid wav', { skip: skip ?? false }, async () => {

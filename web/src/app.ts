@@ -226,5 +226,7 @@ Object.assign(window, {
     audibleGains: () => shown?.mixer.audibleGains() ?? [],
     renderRms: async () => (shown ? rms(channelsOf(await shown.mixer.renderMix())) : 0),
     playing: () => shown?.mixer.playing ?? false,
+    position: () => shown?.mixer.currentTime() ?? 0,
+    loop: () => shown?.mixer.loop ?? null,
   },
 });

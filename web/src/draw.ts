@@ -44,7 +44,15 @@ function fitCanvas(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
   return ctx;
 }
 
-export function drawWaveform(canvas: HTMLCanvasElement, peaks: Peaks, color: string): void {
+/** Largest absolute value in `peaks`. */
+export function peakLevel(peaks: Peaks): number {
+  let level = 0;
+  for (let i = 0; i < peaks.min.length; i++) level = Math.max(level, -peaks.min[i], peaks.max[i]);
+  return level;
+}
+
+/** Draws the envelope; `scale` multiplies the samples (the view normalises all lanes by the loudest). */
+export function drawWaveform(canvas: HTMLCanvasElement, peaks: Peaks, color: string, scale = 1): void {
   const ctx = fitCanvas(canvas);
   const { width, height } = canvas;
   ctx.clearRect(0, 0, width, height);
@@ -60,8 +68,8 @@ export function drawWaveform(canvas: HTMLCanvasElement, peaks: Peaks, color: str
       lo = Math.min(lo, peaks.min[c]);
       hi = Math.max(hi, peaks.max[c]);
     }
-    const top = mid - Math.min(1, hi) * mid;
-    const bottom = mid - Math.max(-1, lo) * mid;
+    const top = mid - Math.min(1, hi * scale) * mid;
+    const bottom = mid - Math.max(-1, lo * scale) * mid;
     ctx.fillRect(x, top, 1, Math.max(1, bottom - top));
   }
 }

@@ -1,6 +1,6 @@
 // The result view's DOM: one lane per stem (waveform / spectrogram, mute, solo, volume, download),
 // the transport controls and the master meter, all bound to a Mixer.
-import { computePeaks, drawSpectrogram, drawWaveform, type Peaks } from './draw.js';
+import { computePeaks, drawSpectrogram, drawWaveform, peakLevel, type Peaks } from './draw.js';
 import type { Mixer } from './mixer.js';
 import type { SpectrogramImage } from './protocol.js';
 
@@ -55,6 +55,7 @@ function element<K extends keyof HTMLElementTagNameMap>(
 export class MixerView {
   private readonly lanes: Lane[];
   private showSpectrogram = false;
+  private readonly waveScale: number; // all lanes share one scale, so their sizes compare
   private frame = 0;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly resizeObserver: ResizeObserver;
@@ -76,6 +77,7 @@ export class MixerView {
       container.append(lane.root);
       return lane;
     });
+    this.waveScale = 0.95 / Math.max(1e-3, ...this.lanes.map((l) => peakLevel(l.peaks)));
     this.bindTransport();
     this.unsubscribe.push(
       mixer.on('lane', (i) => this.renderLaneState(i)),
@@ -179,7 +181,7 @@ export class MixerView {
   private drawLanes(): void {
     for (const lane of this.lanes) {
       if (this.showSpectrogram && lane.image) drawSpectrogram(lane.spec, lane.image);
-      else drawWaveform(lane.wave, lane.peaks, lane.color);
+      else drawWaveform(lane.wave, lane.peaks, lane.color, this.waveScale);
     }
   }
 
