@@ -9,7 +9,8 @@ import { decodeError, startFfmpeg } from './ffmpeg.js';
 import { PcmSink } from './pcm-sink.js';
 import { probeFile, type AudioStreamInfo, type ProbeInfo } from './probe.js';
 import { NI_STEM_ORDER, readStemManifest, type NiStem } from './stems-mp4.js';
-import { looksLikeWav, parseWav } from './wav.js';
+import { readWavFile } from './wav-file.js';
+import { looksLikeWav } from './wav.js';
 
 export { AUDIO_EXTENSIONS } from './discover.js';
 
@@ -130,9 +131,9 @@ export async function decodeFile(path: string, opts: DecodeOptions = {}): Promis
   const stream = opts.stream ?? 0;
   if (stream === 0 && looksLikeWav(await readHead(path, 12))) {
     try {
-      return parseWav(await readFile(path), path);
+      return await readWavFile(path);
     } catch (err) {
-      if (!isDemixError(err, 'UNSUPPORTED_CODEC')) throw err; // ADPCM, A-law...: let ffmpeg try
+      if (!isDemixError(err, 'UNSUPPORTED_CODEC')) throw pathError(err, path); // ADPCM, A-law...: let ffmpeg try
     }
   }
   const probe = await probeChecked(path, opts);

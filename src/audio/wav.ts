@@ -35,6 +35,18 @@ interface Chunk {
   size: number; // payload bytes actually present in the file
 }
 
+/** Where the samples of a WAV file are: its format, the byte offset of the first frame and the frame count. */
+export interface WavLayout {
+  format: WavFormat;
+  dataStart: number; // bytes
+  frames: number;
+}
+
+/** Random access to a file's bytes: up to `length` bytes from `offset` (fewer at the end of the file). */
+export type ByteReader = (offset: number, length: number) => Uint8Array;
+
+const MAX_CHUNKS = 10_000; // more chunk headers than this before the audio is a corrupt (or hostile) file
+
 function label(name: string | undefined): string {
   return name ?? 'wav data';
 }
@@ -47,6 +59,10 @@ function fourcc(bytes: Uint8Array, at: number): string {
   return String.fromCharCode(bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]);
 }
 
+function u32(bytes: Uint8Array, at: number): number {
+  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
+}
+
 /** True when `bytes` starts like a RIFF/RF64 WAVE file (enough to route it to parseWav). */
 export function looksLikeWav(bytes: Uint8Array): boolean {
   if (bytes.length < 12) return false;
@@ -55,22 +71,26 @@ export function looksLikeWav(bytes: Uint8Array): boolean {
 }
 
 /**
- * Splits the RIFF body into chunks. A declared size past the end of the file is kept only for `data`,
- * and only when it is a streaming placeholder (0xFFFFFFFF, or 0 with nothing after it); otherwise the file is truncated.
+ * Lists the RIFF body's chunks from their 8-byte headers (payloads are not read). A declared size past the end of
+ * the file is kept only for `data`, and only when it is a streaming placeholder (0xFFFFFFFF, or 0 with nothing
+ * after it); otherwise the file is truncated. Stops at the data chunk once the fmt chunk has been seen.
  */
-function readChunks(bytes: Uint8Array, view: DataView, name: string | undefined): Chunk[] {
-  const rf64 = fourcc(bytes, 0) === 'RF64';
+function readChunks(read: ByteReader, fileSize: number, rf64: boolean, name: string | undefined): Chunk[] {
   let rf64DataSize = -1;
   const chunks: Chunk[] = [];
+  const seen = (id: string): boolean => chunks.some((c) => c.id === id);
   let pos = 12;
-  while (pos + 8 <= bytes.length) {
-    const id = fourcc(bytes, pos);
-    let declared = view.getUint32(pos + 4, true);
+  while (pos + 8 <= fileSize) {
+    if (chunks.length >= MAX_CHUNKS) throw fail('CORRUPT', `more than ${MAX_CHUNKS} chunks before the audio`, name);
+    const head = read(pos, 8);
+    const id = fourcc(head, 0);
+    let declared = u32(head, 4);
     const start = pos + 8;
-    const remaining = bytes.length - start;
+    const remaining = fileSize - start;
     if (id === 'ds64' && declared >= 16 && remaining >= 16) {
-      const size = view.getBigUint64(start + 8, true); // [riffSize u64][dataSize u64][sampleCount u64]...
-      rf64DataSize = size > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(size);
+      const ds64 = read(start, 16); // [riffSize u64][dataSize u64]...
+      const size = u32(ds64, 8) + u32(ds64, 12) * 2 ** 32;
+      rf64DataSize = Math.min(size, Number.MAX_SAFE_INTEGER);
     }
     if (id === 'data' && rf64 && declared === 0xffffffff && rf64DataSize >= 0) declared = rf64DataSize;
     if (declared > remaining) {
@@ -82,45 +102,44 @@ function readChunks(bytes: Uint8Array, view: DataView, name: string | undefined)
       if (id === 'data') {
         throw fail('TRUNCATED', `file is truncated: the data chunk declares ${declared} bytes but only ${remaining} remain`, name);
       }
-      if (chunks.some((c) => c.id === 'data') && chunks.some((c) => c.id === 'fmt ')) break; // trailing junk after the audio
+      if (seen('data') && seen('fmt ')) break; // trailing junk after the audio
       throw fail('CORRUPT', `chunk "${printable(id)}" declares ${declared} bytes but only ${remaining} remain`, name);
     }
-    if (id === 'data' && declared === 0 && remaining > 0 && !chunks.some((c) => c.id === 'data')) {
+    if (id === 'data' && declared === 0 && remaining > 0 && !seen('data') && !hasChunkAt(read, fileSize, start)) {
       // Some streaming writers leave the data size at 0 and never patch it: the audio runs to the end.
-      if (!hasChunkAfter(bytes, view, start)) {
-        chunks.push({ id, start, size: remaining });
-        break;
-      }
+      chunks.push({ id, start, size: remaining });
+      break;
     }
     chunks.push({ id, start, size: declared });
+    if (id === 'data' && seen('fmt ')) break;
     pos = start + declared + (declared & 1); // chunks are padded to even sizes
   }
   return chunks;
 }
 
 /** Whether a plausible chunk header sits at `at` (used to tell an empty data chunk from an unpatched one). */
-function hasChunkAfter(bytes: Uint8Array, view: DataView, at: number): boolean {
-  if (at + 8 > bytes.length) return false;
-  const id = fourcc(bytes, at);
-  return /^[ -~]{4}$/.test(id) && view.getUint32(at + 4, true) <= bytes.length - at - 8;
+function hasChunkAt(read: ByteReader, fileSize: number, at: number): boolean {
+  if (at + 8 > fileSize) return false;
+  const head = read(at, 8);
+  return /^[ -~]{4}$/.test(fourcc(head, 0)) && u32(head, 4) <= fileSize - at - 8;
 }
 
 function printable(id: string): string {
   return id.replace(/[^ -~]/g, '?');
 }
 
-/** Decodes the `fmt ` chunk; throws UNSUPPORTED_CODEC for compressed formats (ADPCM, A-law...). */
-function parseFormat(bytes: Uint8Array, chunk: Chunk, name?: string): WavFormat {
-  if (chunk.size < 16) throw fail('CORRUPT', `fmt chunk is ${chunk.size} bytes, at least 16 are needed`, name);
-  const view = new DataView(bytes.buffer, bytes.byteOffset + chunk.start, chunk.size);
+/** Decodes the `fmt ` chunk payload; throws UNSUPPORTED_CODEC for compressed formats (ADPCM, A-law...). */
+function parseFormat(fmt: Uint8Array, name?: string): WavFormat {
+  if (fmt.length < 16) throw fail('CORRUPT', `fmt chunk is ${fmt.length} bytes, at least 16 are needed`, name);
+  const view = new DataView(fmt.buffer, fmt.byteOffset, fmt.length);
   let tag = view.getUint16(0, true);
   const channels = view.getUint16(2, true);
   const sampleRate = view.getUint32(4, true);
   const blockAlign = view.getUint16(12, true);
   const bits = view.getUint16(14, true);
   if (tag === FORMAT_EXTENSIBLE) {
-    if (chunk.size < 40) throw fail('CORRUPT', 'WAVE_FORMAT_EXTENSIBLE fmt chunk is shorter than 40 bytes', name);
-    const guid = bytes.subarray(chunk.start + 24, chunk.start + 40);
+    if (fmt.length < 40) throw fail('CORRUPT', 'WAVE_FORMAT_EXTENSIBLE fmt chunk is shorter than 40 bytes', name);
+    const guid = fmt.subarray(24, 40);
     if (!GUID_TAIL.every((b, i) => guid[i + 2] === b)) throw fail('UNSUPPORTED_CODEC', 'unknown WAVE_FORMAT_EXTENSIBLE sub-format', name);
     tag = guid[0] | (guid[1] << 8);
   }
@@ -139,6 +158,24 @@ function parseFormat(bytes: Uint8Array, chunk: Chunk, name?: string): WavFormat 
   return { format, channels, sampleRate, bytesPerSample };
 }
 
+/**
+ * Finds the format and the sample data of a WAV file through `read`, touching only chunk headers and `fmt `.
+ * fileSize: bytes; name: used in error messages. Errors: NOT_AUDIO, CORRUPT, TRUNCATED, UNSUPPORTED_CODEC, ZERO_LENGTH.
+ */
+export function readWavLayout(read: ByteReader, fileSize: number, name?: string): WavLayout {
+  const head = read(0, 12);
+  if (!looksLikeWav(head)) throw fail('NOT_AUDIO', 'not a WAV file (no RIFF/WAVE header)', name);
+  const chunks = readChunks(read, fileSize, fourcc(head, 0) === 'RF64', name);
+  const fmtChunk = chunks.find((c) => c.id === 'fmt ');
+  const data = chunks.find((c) => c.id === 'data');
+  if (!fmtChunk) throw fail(data ? 'CORRUPT' : 'TRUNCATED', 'no fmt chunk', name);
+  if (!data) throw fail('TRUNCATED', 'no data chunk', name);
+  const format = parseFormat(read(fmtChunk.start, Math.min(fmtChunk.size, 40)), name);
+  const frames = Math.floor(data.size / (format.bytesPerSample * format.channels)); // a trailing partial frame is dropped
+  if (frames === 0) throw fail('ZERO_LENGTH', 'contains no audio samples (zero length)', name);
+  return { format, dataStart: data.start, frames };
+}
+
 /** Reads one sample (as a float, full scale ±1) at byte offset `at`. */
 type SampleReader = (view: DataView, at: number) => number;
 
@@ -150,40 +187,38 @@ function sampleReader(fmt: WavFormat): SampleReader {
     case 2:
       return (v, at) => v.getInt16(at, true) / 32768;
     case 3:
-      return (v, at) => ((v.getUint8(at) | (v.getUint8(at + 1) << 8) | (v.getInt8(at + 2) << 16)) / 8388608);
+      return (v, at) => (v.getUint8(at) | (v.getUint8(at + 1) << 8) | (v.getInt8(at + 2) << 16)) / 8388608;
     default:
       return (v, at) => v.getInt32(at, true) / 2147483648;
   }
 }
 
 /**
- * Parses a whole WAV file. bytes: the file; name: used in error messages.
- * Returns planar float audio at the file's rate and channel count; float samples pass through sanitizeSample.
+ * Converts whole interleaved frames `bytes` of format `fmt` into `out` ([ch][frame]) from frame `at` on.
+ * Samples pass through sanitizeSample.
+ */
+export function decodeWavFrames(bytes: Uint8Array, fmt: WavFormat, out: Float32Array[], at: number): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const frameBytes = fmt.bytesPerSample * fmt.channels;
+  const frames = Math.floor(bytes.length / frameBytes);
+  const read = sampleReader(fmt);
+  for (let c = 0; c < fmt.channels; c++) {
+    const o = out[c];
+    let pos = c * fmt.bytesPerSample;
+    for (let i = 0; i < frames; i++, pos += frameBytes) o[at + i] = sanitizeSample(read(view, pos));
+  }
+}
+
+/**
+ * Parses a whole WAV file held in memory. bytes: the file; name: used in error messages.
+ * Returns planar float audio at the file's rate and channel count.
  * Errors (DemixError codes): NOT_AUDIO, CORRUPT, TRUNCATED, UNSUPPORTED_CODEC, ZERO_LENGTH.
  */
 export function parseWav(bytes: Uint8Array, name?: string): Audio {
-  if (!looksLikeWav(bytes)) throw fail('NOT_AUDIO', 'not a WAV file (no RIFF/WAVE header)', name);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const chunks = readChunks(bytes, view, name);
-  const fmtChunk = chunks.find((c) => c.id === 'fmt ');
-  const data = chunks.find((c) => c.id === 'data');
-  if (!fmtChunk) throw fail(data ? 'CORRUPT' : 'TRUNCATED', 'no fmt chunk', name);
-  if (!data) throw fail('TRUNCATED', 'no data chunk', name);
-  const fmt = parseFormat(bytes, fmtChunk, name);
-  const frameBytes = fmt.bytesPerSample * fmt.channels;
-  const frames = Math.floor(data.size / frameBytes); // a trailing partial frame is dropped
-  if (frames === 0) throw fail('ZERO_LENGTH', 'contains no audio samples (zero length)', name);
-  const read = sampleReader(fmt);
-  const channels: Float32Array[] = [];
-  for (let c = 0; c < fmt.channels; c++) channels.push(new Float32Array(frames));
-  for (let c = 0; c < fmt.channels; c++) {
-    const out = channels[c];
-    let at = data.start + c * fmt.bytesPerSample;
-    for (let i = 0; i < frames; i++, at += frameBytes) {
-      out[i] = sanitizeSample(read(view, at));
-    }
-  }
-  return { sampleRate: fmt.sampleRate, channels };
+  const { format, dataStart, frames } = readWavLayout((o, n) => bytes.subarray(o, o + n), bytes.length, name);
+  const channels = Array.from({ length: format.channels }, () => new Float32Array(frames));
+  decodeWavFrames(bytes.subarray(dataStart, dataStart + frames * format.bytesPerSample * format.channels), format, channels, 0);
+  return { sampleRate: format.sampleRate, channels };
 }
 
 /** Speaker masks for WAVE_FORMAT_EXTENSIBLE by channel count (FL FR FC LFE BL BR SL SR, the usual orders). */

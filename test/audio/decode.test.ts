@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import type { Audio } from '../../src/audio/audio.js';
 import { decodeFile, readStemFile } from '../../src/audio/decode.js';
-import { encodeWav } from '../../src/audio/wav.js';
+import { encodeWav, parseWav } from '../../src/audio/wav.js';
 import { DemixError } from '../../src/errors.js';
 import { bestCorrelation, ffmpeg, removeDir, scratchDir, sineAudio } from './helpers.js';
 
@@ -62,6 +62,13 @@ test('decodes WAV in TypeScript and hands A-law WAV to ffmpeg', async () => {
   const a = await decodeFile(join(dir, 'alaw.wav'));
   assert.equal(a.channels[0].length, src44.channels[0].length);
   assert.ok(bestCorrelation(src44.channels[0], a.channels[0], 0, 0) > 0.99);
+});
+
+test('streams a WAV larger than one read block (6 channels, 24-bit) exactly as parseWav reads it', async () => {
+  const bytes = encodeWav(sineAudio(48000, 6, 5, 300), 24); // 4.3 MB, 18-byte frames
+  const p = join(dir, 'big.wav');
+  writeFileSync(p, bytes);
+  assert.deepEqual((await decodeFile(p)).channels, parseWav(bytes).channels);
 });
 
 test('decodes 5.1 and 8 kHz mono without conforming them', async () => {
