@@ -186,6 +186,31 @@ test('exports a stem, all stems and the current mix as valid wav', { skip: skip 
   await page.click('button[aria-label="Solo bass"]');
 });
 
+test('separating again and again (2 and 4 stems) leaks no listeners, nodes or heap', { skip: skip ?? false }, async () => {
+  const cdp = await browser.context.newCDPSession(page);
+  const song = encodeWav(syntheticSong(2), 16);
+  const sample = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const counters = (await cdp.send('Memory.getDOMCounters')) as { nodes: number; jsEventListeners: number };
+    const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+    return { nodes: counters.nodes, listeners: counters.jsEventListeners, heap: heap.usedSize };
+  };
+  const samples = [];
+  for (const stems of ['2', '4', '2', '4']) {
+    await page.check(`input[name="stems"][value="${stems}"]`);
+    await submit('again.wav', song);
+    assert.equal(await debug((d) => d.message()), '');
+    assert.equal((await debug((d) => d.stemNames())).length, Number(stems));
+    samples.push(await sample());
+  }
+  assert.deepEqual(await debug((d) => d.stemNames()), ['vocals', 'drums', 'bass', 'other']);
+  const [first, , , last] = samples; // compare runs of the same kind (4 stems)
+  assert.equal(last.listeners, samples[1].listeners, `event listeners grew: ${JSON.stringify(samples)}`);
+  assert.ok(last.nodes <= samples[1].nodes + 20, `DOM nodes grew: ${JSON.stringify(samples)}`);
+  assert.ok(last.heap - first.heap < 4 * 2 ** 20, `JS heap grew: ${JSON.stringify(samples)}`);
+  await cdp.detach();
+});
+
 test('result view screenshot, spectrogram view and phone width', { skip: skip ?? false }, async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.click('#view');
