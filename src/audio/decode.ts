@@ -18,9 +18,14 @@ export interface DecodeOptions {
   stream?: number; // which audio stream (0 = first; a .stem.mp4 has the mixture at 0, then NI_STEM_ORDER)
   timeoutMs?: number; // kill ffmpeg after this long (default: 60 s + 4 s per MB of file)
   maxSeconds?: number; // refuse audio longer than this (TOO_LONG; default 4 hours)
+  signal?: AbortSignal; // aborting kills the decoder and rejects with the signal's reason
 }
 
 const DEFAULT_MAX_SECONDS = 4 * 3600;
+/** Decoded frames per byte of file that a first allocation assumes (128 kbit/s MP3 ≈ 2.8, 32 kbit/s Opus ≈ 12). */
+const FRAMES_PER_BYTE = 16;
+/** Past 10 minutes, more frames per byte than this is a decompression bomb (FLAC of pure silence stays below). */
+const MAX_FRAMES_PER_BYTE = 4096;
 
 /** Checks that `path` is a non-empty readable file; returns its size in bytes. NOT_FOUND, IS_DIRECTORY, EMPTY_FILE. */
 async function checkFile(path: string): Promise<number> {
@@ -68,6 +73,7 @@ async function decodeStreams(path: string, probe: ProbeInfo, indices: number[], 
     }
     return s;
   });
+  opts.signal?.throwIfAborted(); // it may have fired while probing
   const args = ['-protocol_whitelist', 'file', '-i', `file:${resolve(path)}`, '-v', 'error'];
   infos.forEach((s, k) => {
     const out = k === 0 ? 'pipe:1' : `pipe:${k + 2}`;
@@ -75,10 +81,18 @@ async function decodeStreams(path: string, probe: ProbeInfo, indices: number[], 
   });
   const run = startFfmpeg(args, { timeoutMs, file: path, extraOutputs: indices.length - 1 });
   const sinks = infos.map((s) => {
-    const hint = probe.duration !== undefined ? Math.ceil((probe.duration + 1) * s.sampleRate) : s.sampleRate * 60;
-    return new PcmSink(s.sampleRate, s.channels, hint, Math.ceil(maxSeconds * s.sampleRate), path);
+    // Neither the container's duration nor the decoder's output is trusted beyond what the file size makes plausible.
+    const plausible = size * FRAMES_PER_BYTE + s.sampleRate * 10;
+    const hint = Math.min(plausible, probe.duration !== undefined ? Math.ceil((probe.duration + 1) * s.sampleRate) : s.sampleRate * 60);
+    const limit = Math.min(maxSeconds * s.sampleRate, Math.max(600 * s.sampleRate, size * MAX_FRAMES_PER_BYTE));
+    return new PcmSink(s.sampleRate, s.channels, hint, Math.ceil(limit), path);
   });
   let failure: unknown;
+  const abort = (): void => {
+    failure ??= opts.signal!.reason;
+    run.child.kill('SIGKILL');
+  };
+  opts.signal?.addEventListener('abort', abort, { once: true });
   sinks.forEach((sink, k) => {
     const pipe = run.child.stdio[k === 0 ? 1 : k + 2] as NodeJS.ReadableStream;
     pipe.on('data', (chunk: Buffer) => {
@@ -91,7 +105,7 @@ async function decodeStreams(path: string, probe: ProbeInfo, indices: number[], 
       }
     });
   });
-  const res = await run.done;
+  const res = await run.done.finally(() => opts.signal?.removeEventListener('abort', abort));
   if (failure !== undefined) throw failure;
   if (res.timedOut) throw new DemixError('TIMEOUT', `${path}: decoding took longer than ${Math.round(timeoutMs / 1000)} s`, path);
   if (res.code !== 0) throw decodeError(res.stderr, path);
@@ -127,6 +141,7 @@ async function probeChecked(path: string, opts: DecodeOptions): Promise<ProbeInf
  * UNSUPPORTED_CODEC, ZERO_LENGTH, NO_SUCH_STREAM, TOO_LONG, TIMEOUT, FFMPEG_MISSING.
  */
 export async function decodeFile(path: string, opts: DecodeOptions = {}): Promise<Audio> {
+  opts.signal?.throwIfAborted();
   const size = await checkFile(path);
   const stream = opts.stream ?? 0;
   if (stream === 0 && looksLikeWav(await readHead(path, 12))) {
@@ -165,6 +180,7 @@ function withLength(audio: Audio, n: number): Audio {
  * Errors: those of decodeFile, and NOT_STEM_FILE when the file has fewer than five audio streams.
  */
 export async function readStemFile(path: string, opts: Omit<DecodeOptions, 'stream'> = {}): Promise<StemFile> {
+  opts.signal?.throwIfAborted();
   const size = await checkFile(path);
   const probe = await probeChecked(path, opts);
   if (probe.streams.length < 5) {

@@ -165,7 +165,16 @@ test('bad input: each case fails with its own code and names the file', async ()
   const flac = join(dir, 's.flac');
   assert.equal(await codeOf(readStemFile(flac), flac), 'NOT_STEM_FILE');
   assert.equal(await codeOf(decodeFile(flac, { stream: 1 }), flac), 'NO_SUCH_STREAM');
+  assert.equal(await codeOf(decodeFile(flac, { maxSeconds: 0.5 }), flac), 'TOO_LONG');
   const zeroFlac = join(bad, 'zero.flac');
   await ffmpeg(['-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo', '-t', '0', zeroFlac]);
   assert.equal(await codeOf(decodeFile(zeroFlac), zeroFlac), 'ZERO_LENGTH');
+});
+
+test('aborting a decode kills ffmpeg and rejects with the abort reason', async () => {
+  const ac = new AbortController();
+  const p = decodeFile(join(dir, 's.mp3'), { signal: ac.signal });
+  ac.abort(new Error('user cancelled'));
+  await assert.rejects(p, /user cancelled/);
+  await assert.rejects(readStemFile(join(dir, 'x.stem.mp4'), { signal: ac.signal }), /user cancelled/);
 });
