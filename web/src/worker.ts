@@ -28,7 +28,7 @@ let cached: { key: string; separator: Separator; info: RunInfo } | null = null;
 const running = new Map<number, AbortController>();
 
 async function getSeparator(settings: SeparationSettings): Promise<{ separator: Separator; info: RunInfo }> {
-  const key = JSON.stringify(settings);
+  const key = JSON.stringify([settings.backend, settings.threads, settings.modelUrl]); // not `stems`: same model
   if (cached?.key === key) return cached;
   await cached?.separator.dispose?.();
   cached = null;
