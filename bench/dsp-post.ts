@@ -3,6 +3,7 @@
 import { Stft, magnitude } from '../src/dsp/stft.js';
 import { hpss } from '../src/dsp/hpss.js';
 import { wiener } from '../src/dsp/wiener.js';
+import { bestOf } from './lib/timing.js';
 
 const SR = 44100;
 const n = SR * 60;
@@ -22,16 +23,7 @@ const stft = await Stft.create();
 const spec = stft.forward(channels);
 const mags = magnitude(spec);
 
-/** Best of 2 runs, in seconds. */
-const time = (f: () => void): number => {
-  let best = Infinity;
-  for (let r = 0; r < 2; r++) {
-    const t0 = performance.now();
-    f();
-    best = Math.min(best, (performance.now() - t0) / 1000);
-  }
-  return best;
-};
+const time = (f: () => void): number => bestOf(2, f);
 const line = (what: string, s: number) => console.log(`${what}: ${s.toFixed(2)} s per minute of stereo audio (${(60 / s).toFixed(0)}x real time)`);
 
 hpss(mags[0].subarray(0, 200 * spec.nBins), 200, spec.nBins); // warm-up

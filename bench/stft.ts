@@ -1,5 +1,6 @@
 // STFT / iSTFT speed on a 3-minute stereo 44.1 kHz signal (default nFft 4096, hop 1024): npx tsx bench/stft.ts
 import { Stft } from '../src/dsp/stft.js';
+import { bestOf } from './lib/timing.js';
 
 const SR = 44100;
 const SECONDS = 180;
@@ -17,19 +18,9 @@ const channels = [0, 1].map((c) => {
 const stft = await Stft.create();
 stft.inverse(stft.forward(channels.map((x) => x.subarray(0, SR * 5))), SR * 5); // warm-up (JIT, WASM compile)
 
-const best = (f: () => void): number => {
-  let t = Infinity;
-  for (let r = 0; r < 3; r++) {
-    const t0 = performance.now();
-    f();
-    t = Math.min(t, (performance.now() - t0) / 1000);
-  }
-  return t;
-};
-
 let spec = stft.forward(channels);
-const tf = best(() => (spec = stft.forward(channels)));
-const ti = best(() => stft.inverse(spec, n));
+const tf = bestOf(3, () => (spec = stft.forward(channels)));
+const ti = bestOf(3, () => stft.inverse(spec, n));
 const line = (what: string, s: number) => console.log(`${what}: ${s.toFixed(3)} s (${(SECONDS / s).toFixed(0)}x real time)`);
 console.log(`3-min stereo 44.1 kHz, nFft ${stft.nFft}, hop ${stft.hop}, ${spec.nFrames} frames/channel, best of 3`);
 line('STFT ', tf);

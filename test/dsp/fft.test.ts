@@ -2,16 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRealFft, isValidFftSize } from '../../src/dsp/fft.js';
 import { DemixError } from '../../src/errors.js';
-
-function noise(n: number, seed: number): Float32Array {
-  const x = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = s / 2 ** 32 - 0.5;
-  }
-  return x;
-}
+import { noise } from './signals.js';
 
 /** Direct O(n²) DFT in float64: x (n) → [re, im] (n/2+1). */
 function naiveDft(x: Float32Array): [Float64Array, Float64Array] {

@@ -2,15 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hpss, medianAlongFrequency, medianAlongTime } from '../../src/dsp/hpss.js';
 import { DemixError } from '../../src/errors.js';
+import { lcg } from './signals.js';
 
+/** Values on a coarse grid (0, 0.1, ..., 4.9), so that ties exercise the sorted-window updates: (n). */
 function rand(n: number, seed: number): Float32Array {
-  const x = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = Math.floor((s / 2 ** 32) * 50) / 10; // few distinct values: ties exercise the sorted-window updates
-  }
-  return x;
+  const r = lcg(seed);
+  return new Float32Array(n).map(() => Math.floor(r() * 50) / 10);
 }
 
 const reflect = (i: number, n: number): number => {

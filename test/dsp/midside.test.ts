@@ -3,16 +3,7 @@ import assert from 'node:assert/strict';
 import { Stft } from '../../src/dsp/stft.js';
 import { centreMasks } from '../../src/dsp/midside.js';
 import { DemixError } from '../../src/errors.js';
-
-function noise(n: number, seed: number, amp = 1): Float32Array {
-  const x = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = amp * (s / 2 ** 32 - 0.5);
-  }
-  return x;
-}
+import { noise } from './signals.js';
 
 const sum = (a: Float32Array, b: Float32Array) => a.map((v, i) => v + b[i]);
 

@@ -3,16 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Stft, magnitude, hannWindow, frameCount } from '../../src/dsp/stft.js';
 import { DemixError } from '../../src/errors.js';
-
-function noise(n: number, seed: number): Float32Array {
-  const x = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = s / 2 ** 32 - 0.5;
-  }
-  return x;
-}
+import { noise } from './signals.js';
 
 function snrDb(ref: Float32Array, est: Float32Array): number {
   let num = 0;

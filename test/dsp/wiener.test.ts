@@ -4,23 +4,16 @@ import { Stft, magnitude } from '../../src/dsp/stft.js';
 import { wiener } from '../../src/dsp/wiener.js';
 import type { Spectrogram } from '../../src/dsp/spectrogram.js';
 import { DemixError } from '../../src/errors.js';
+import { lcg } from './signals.js';
 
 const SR = 16000;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 /** Two stereo sources: a harmonic tone panned left and white noise panned right, 1 s each: [source][ch][samples]. */
 function sources(): Float32Array[][] {
   const n = SR;
   const tone = new Float32Array(n);
   for (let i = 0; i < n; i++) for (let h = 1; h <= 8; h++) tone[i] += (0.5 / h) * Math.sin((2 * Math.PI * 220 * h * i) / SR);
-  const r = rng(7);
+  const r = lcg(7);
   const noise = new Float32Array(n).map(() => 0.4 * (r() - 0.5));
   const pan = (x: Float32Array, l: number, rr: number) => [x.map((v) => v * l), x.map((v) => v * rr)];
   return [pan(tone, 0.9, 0.3), pan(noise, 0.25, 0.85)];
@@ -61,7 +54,7 @@ test('Wiener EM lowers the error of noisy estimates of two panned sources, and t
   const truth = sources().map((s) => stft.forward(s));
   const mix = add(truth[0], truth[1]);
   // Noisy magnitude estimates: each true magnitude scaled by a random factor, plus leakage from the other source.
-  const r = rng(3);
+  const r = lcg(3);
   const trueMags = truth.map((s) => magnitude(s));
   const estimates = trueMags.map((m, j) => m.map((ch, c) => ch.map((v, i) => v * Math.exp(0.8 * (r() - 0.5) * 2) + 0.4 * trueMags[1 - j][c][i])));
   const errors = [0, 1, 3].map((it) => {
