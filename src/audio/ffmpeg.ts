@@ -94,5 +94,5 @@ export function decodeError(stderr: string, file: string): DemixError {
   if (/Invalid data found when processing input|could not find codec parameters|Failed to read frame size/i.test(stderr)) {
     return say('NOT_AUDIO', 'not a recognised audio file (or its header is corrupt)');
   }
-  return say('CORRUPT', `cannot decode: ${lastErrorLine(stderr)}`);
+  return say('CORRUPT', `file is corrupt, ffmpeg cannot decode it (${lastErrorLine(stderr)})`);
 }

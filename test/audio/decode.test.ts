@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import type { Audio } from '../../src/audio/audio.js';
 import { decodeFile, readStemFile } from '../../src/audio/decode.js';
+import { makeStemMp4, stemManifest } from '../../src/audio/stems-mp4.js';
 import { encodeWav, parseWav } from '../../src/audio/wav.js';
 import { DemixError } from '../../src/errors.js';
 import { bestCorrelation, ffmpeg, removeDir, scratchDir, sineAudio } from './helpers.js';
@@ -95,6 +96,16 @@ test('reads all five streams of a stem file in NI order', async () => {
   assert.equal(s.metadata, undefined);
   const other = await decodeFile(join(dir, 'x.stem.mp4'), { stream: 3 });
   assert.deepEqual(other.channels[1], s.stems.other.channels[1]);
+});
+
+test('reads the NI stem manifest of a stem file', async () => {
+  const p = join(dir, 'x.stem.mp4');
+  const manifest = stemManifest();
+  const withManifest = join(dir, 'manifest.stem.mp4');
+  writeFileSync(withManifest, makeStemMp4(new Uint8Array(readFileSync(p)), manifest, p));
+  const s = await readStemFile(withManifest);
+  assert.deepEqual(s.metadata, manifest);
+  assert.equal(s.stems.vocals.channels[0].length, s.mixture.channels[0].length);
 });
 
 const MUSDB = join(import.meta.dirname, '../../../shared/data/musdb18-7/train');
