@@ -26,7 +26,7 @@ function clickTrack(bpm: number, seconds: number, start: number): Float32Array {
 for (const [bpm, start] of [
   [100, 0.3],
   [128, 0.58],
-  [174, 0.2],
+  [140, 0.2],
 ] as const) {
   test(`click track at ${bpm} BPM: tempo within 1 BPM, beat grid and downbeat within 30 ms`, async () => {
     const x = clickTrack(bpm, 10, start);
