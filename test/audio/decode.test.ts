@@ -6,8 +6,7 @@ import type { Audio } from '../../src/audio/audio.js';
 import { decodeFile, readStemFile } from '../../src/audio/decode.js';
 import { makeStemMp4, stemManifest } from '../../src/audio/stems-mp4.js';
 import { encodeWav, parseWav } from '../../src/audio/wav.js';
-import { DemixError } from '../../src/errors.js';
-import { bestCorrelation, ffmpeg, removeDir, scratchDir, sineAudio } from './helpers.js';
+import { bestCorrelation, errorCode, ffmpeg, removeDir, scratchDir, sineAudio } from './helpers.js';
 
 const dir = scratchDir('decode');
 const SECONDS = 1;
@@ -130,18 +129,6 @@ test('reads a real MUSDB18 stem file: 5 streams, 44.1 kHz stereo, about 7 s', { 
   assert.ok(10 * Math.log10(sig / err) > 10, 'stems sum to the mixture');
 });
 
-async function codeOf(p: Promise<unknown>, file: string): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof DemixError, `not a DemixError: ${e}`);
-    assert.equal(e.file, file);
-    assert.ok(e.message.includes(file) && !e.message.includes('\n'), e.message);
-    return e.code;
-  }
-  return 'decoded';
-}
-
 function truncatedCopy(name: string, fraction: number): string {
   const bytes = readFileSync(join(dir, name));
   const p = join(dir, `cut-${name}`);
@@ -166,20 +153,20 @@ test('bad input: each case fails with its own code and names the file', async ()
   const weird = encodeWav(src44, 16);
   new DataView(weird.buffer).setUint16(20, 0x1234, true); // an unknown WAV codec tag
   add('weird.wav', weird, 'UNSUPPORTED_CODEC');
-  for (const [p, expected] of cases) assert.equal(await codeOf(decodeFile(p), p), expected, p);
+  for (const [p, expected] of cases) assert.equal(await errorCode(decodeFile(p), p), expected, p);
 
-  assert.equal(await codeOf(decodeFile(bad), bad), 'IS_DIRECTORY');
+  assert.equal(await errorCode(decodeFile(bad), bad), 'IS_DIRECTORY');
   for (const name of ['s.flac', 's.m4a', 'src44.wav']) {
     const p = truncatedCopy(name, 0.5);
-    assert.equal(await codeOf(decodeFile(p), p), 'TRUNCATED', name);
+    assert.equal(await errorCode(decodeFile(p), p), 'TRUNCATED', name);
   }
   const flac = join(dir, 's.flac');
-  assert.equal(await codeOf(readStemFile(flac), flac), 'NOT_STEM_FILE');
-  assert.equal(await codeOf(decodeFile(flac, { stream: 1 }), flac), 'NO_SUCH_STREAM');
-  assert.equal(await codeOf(decodeFile(flac, { maxSeconds: 0.5 }), flac), 'TOO_LONG');
+  assert.equal(await errorCode(readStemFile(flac), flac), 'NOT_STEM_FILE');
+  assert.equal(await errorCode(decodeFile(flac, { stream: 1 }), flac), 'NO_SUCH_STREAM');
+  assert.equal(await errorCode(decodeFile(flac, { maxSeconds: 0.5 }), flac), 'TOO_LONG');
   const zeroFlac = join(bad, 'zero.flac');
   await ffmpeg(['-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo', '-t', '0', zeroFlac]);
-  assert.equal(await codeOf(decodeFile(zeroFlac), zeroFlac), 'ZERO_LENGTH');
+  assert.equal(await errorCode(decodeFile(zeroFlac), zeroFlac), 'ZERO_LENGTH');
 });
 
 test('aborting a decode kills ffmpeg and rejects with the abort reason', async () => {

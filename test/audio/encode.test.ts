@@ -6,21 +6,10 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../src/audio/atomic.js';
 import { decodeFile } from '../../src/audio/decode.js';
 import { writeAudio } from '../../src/audio/encode.js';
-import { DemixError } from '../../src/errors.js';
-import { bestCorrelation, removeDir, scratchDir, sineAudio } from './helpers.js';
+import { bestCorrelation, errorCode, removeDir, scratchDir, sineAudio } from './helpers.js';
 
 const dir = scratchDir('encode');
 after(() => removeDir(dir));
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof DemixError, `not a DemixError: ${e}`);
-    return e.code;
-  }
-  return 'ok';
-}
 
 test('writeFileAtomic writes the file and leaves no temp file behind', async () => {
   const sub = join(dir, 'a', 'b');
@@ -32,7 +21,7 @@ test('writeFileAtomic writes the file and leaves no temp file behind', async () 
 test('writeFileAtomic refuses to overwrite unless told, and then replaces', async () => {
   const p = join(dir, 'exists.bin');
   writeFileSync(p, 'old');
-  assert.equal(await codeOf(writeFileAtomic(p, new Uint8Array([9]))), 'OUTPUT_EXISTS');
+  assert.equal(await errorCode(writeFileAtomic(p, new Uint8Array([9])), p), 'OUTPUT_EXISTS');
   assert.equal(readFileSync(p, 'utf8'), 'old');
   await writeFileAtomic(p, new Uint8Array([65]), { overwrite: true });
   assert.equal(readFileSync(p, 'utf8'), 'A');
@@ -54,7 +43,7 @@ test('a failing writer leaves neither the target nor a partial temp file', async
 test('an output folder that cannot be written gives OUTPUT_NOT_WRITABLE', async () => {
   const file = join(dir, 'plain-file');
   writeFileSync(file, '');
-  assert.equal(await codeOf(writeFileAtomic(join(file, 'x.wav'), new Uint8Array(1))), 'OUTPUT_NOT_WRITABLE');
+  assert.equal(await errorCode(writeFileAtomic(join(file, 'x.wav'), new Uint8Array(1)), join(file, 'x.wav')), 'OUTPUT_NOT_WRITABLE');
 });
 
 for (const [format, bitDepth] of [['wav', 16], ['wav', 24], ['wav', 32], ['flac', 16], ['flac', 24], ['mp3', undefined]] as const) {
@@ -77,14 +66,14 @@ for (const [format, bitDepth] of [['wav', 16], ['wav', 24], ['wav', 32], ['flac'
 test('writeAudio rejects impossible settings and a failed encode leaves nothing behind', async () => {
   const sub = join(dir, 'bad-encode');
   const six = sineAudio(44100, 6, 0.1);
-  assert.equal(await codeOf(writeAudio(join(sub, 'x.mp3'), six, { format: 'mp3' })), 'USAGE');
-  assert.equal(await codeOf(writeAudio(join(sub, 'x.flac'), six, { format: 'flac', bitDepth: 32 })), 'USAGE');
+  assert.equal(await errorCode(writeAudio(join(sub, 'x.mp3'), six, { format: 'mp3' })), 'USAGE');
+  assert.equal(await errorCode(writeAudio(join(sub, 'x.flac'), six, { format: 'flac', bitDepth: 32 })), 'USAGE');
   const stereo = sineAudio(44100, 2, 0.1);
   try {
     process.env.DEMIX_FFMPEG = '/bin/false'; // an encoder that fails
-    assert.equal(await codeOf(writeAudio(join(sub, 'x.flac'), stereo, { format: 'flac' })), 'ENCODE_FAILED');
+    assert.equal(await errorCode(writeAudio(join(sub, 'x.flac'), stereo, { format: 'flac' })), 'ENCODE_FAILED');
     process.env.DEMIX_FFMPEG = join(dir, 'no-such-ffmpeg');
-    assert.equal(await codeOf(writeAudio(join(sub, 'x.flac'), stereo, { format: 'flac' })), 'FFMPEG_MISSING');
+    assert.equal(await errorCode(writeAudio(join(sub, 'x.flac'), stereo, { format: 'flac' })), 'FFMPEG_MISSING');
   } finally {
     delete process.env.DEMIX_FFMPEG;
   }

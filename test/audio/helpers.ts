@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import assert from 'node:assert/strict';
 import type { Audio } from '../../src/audio/audio.js';
 import { ffmpegPath } from '../../src/audio/ffmpeg.js';
+import { DemixError } from '../../src/errors.js';
 
 /** A sine of `freq` Hz, `seconds` long, amplitude `amp`, per channel phase-shifted so channels differ. */
 export function sineAudio(sampleRate: number, nChannels: number, seconds: number, freq = 440, amp = 0.5): Audio {
@@ -61,4 +63,23 @@ export function removeDir(dir: string): void {
 /** Runs the shipped ffmpeg with `args` (quiet, overwrite); rejects on a non-zero exit. */
 export async function ffmpeg(args: string[]): Promise<void> {
   await promisify(execFile)(ffmpegPath(), ['-hide_banner', '-nostdin', '-v', 'error', '-y', ...args]);
+}
+
+/**
+ * The DemixError code `p` rejects with ('ok' when it resolves). Also checks the message is one line and, when
+ * `file` is given, that the error names it.
+ */
+export async function errorCode(p: Promise<unknown>, file?: string): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof DemixError, `not a DemixError: ${e}`);
+    assert.ok(!e.message.includes('\n'), e.message);
+    if (file !== undefined) {
+      assert.equal(e.file, file);
+      assert.ok(e.message.includes(file), e.message);
+    }
+    return e.code;
+  }
+  return 'ok';
 }
