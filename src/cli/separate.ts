@@ -30,7 +30,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'bit-depth', type: 'string', value: '16|24|32', description: 'sample size: wav 16, 24 or 32 (float), flac 16 or 24', default: '24' },
   ...STEM_FILE_OPTIONS,
   { name: 'sample-rate', type: 'string', value: 'HZ', description: 'sample rate of the stems (default: the input\'s)' },
-  { name: 'wiener-iterations', type: 'string', value: 'N', description: 'Wiener filter iterations; 0 = soft masks', default: String(DEFAULT_WIENER_ITERATIONS) },
+  { name: 'wiener-iterations', type: 'string', value: 'N', description: `Wiener filter iterations; 0 = soft masks (default: the model's, else ${DEFAULT_WIENER_ITERATIONS}; classic 0)` },
   { name: 'chunk-seconds', type: 'string', value: 'S', description: 'longest piece separated at once (bounds memory)', default: String(DEFAULT_CHUNK_SECONDS) },
   { name: 'overwrite', type: 'boolean', description: 'replace existing stems (otherwise such a track fails)' },
   { name: 'skip-silent', type: 'boolean', description: `do not write stems that are effectively silent (< ${SILENT_LUFS} LUFS or peak < ${SILENT_DBFS} dBFS)` },
@@ -79,7 +79,7 @@ interface Settings {
   format: Format;
   bitDepth: 16 | 24 | 32;
   sampleRate?: number;
-  wienerIterations: number;
+  wienerIterations?: number;
   chunkSeconds: number;
   targets?: string[];
   twoStems?: string;
@@ -211,7 +211,7 @@ function readSettings(values: Record<string, string | boolean | undefined>) {
     bitDepth,
     stemFile: readStemFileSettings(values, format, targets !== undefined || twoStems !== undefined),
     sampleRate,
-    wienerIterations: intOption(values, 'wiener-iterations') ?? DEFAULT_WIENER_ITERATIONS,
+    wienerIterations: intOption(values, 'wiener-iterations'),
     chunkSeconds,
     targets,
     twoStems,

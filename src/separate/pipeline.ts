@@ -16,7 +16,7 @@ export interface ProgressEvent {
 export interface PipelineOptions {
   targets?: readonly string[]; // stems to return, a subset of the separator's targets (default: all)
   twoStems?: string; // return this target and its complement (`accompaniment` for vocals, else `no_<target>`)
-  wienerIterations?: number; // EM iterations of the multichannel Wiener filter; 0 = soft masks (default 1)
+  wienerIterations?: number; // EM iterations of the multichannel Wiener filter; 0 = soft masks (default: the separator's, else 1)
   chunkSeconds?: number; // longest piece processed at once (default 30 s): bounds the working memory
   overlapSeconds?: number; // overlap between consecutive chunks (default 2 s, at most half a chunk)
   onProgress?: (e: ProgressEvent) => void;
@@ -141,7 +141,7 @@ export async function separateAudio(mix: Audio, sep: Separator, opts: PipelineOp
   const names = outputStems(sep, opts);
   const keep = opts.twoStems !== undefined ? sep.targets.indexOf(opts.twoStems) : -1;
   const wanted = keep >= 0 ? [0, 1] : names.map((t) => sep.targets.indexOf(t)); // indices into the (merged) mask list
-  const iterations = opts.wienerIterations ?? DEFAULT_WIENER_ITERATIONS;
+  const iterations = opts.wienerIterations ?? sep.wienerIterations ?? DEFAULT_WIENER_ITERATIONS;
   const n = mix.channels[0].length;
   if (n === 0) throw new DemixError('EMPTY_AUDIO', 'the mixture has no samples');
   const size = Math.max(1, Math.round((opts.chunkSeconds ?? DEFAULT_CHUNK_SECONDS) * mix.sampleRate));

@@ -10,6 +10,8 @@ export interface Separator {
   readonly targets: readonly string[]; // what `estimate` returns, in order
   readonly sampleRate: number; // Hz the model works at (44100)
   readonly stft: StftParams;
+  /** Wiener EM iterations the pipeline uses unless told otherwise (default 1; 0 = the masks as soft masks). */
+  readonly wienerIterations?: number;
   /**
    * Given a stereo mixture spectrogram chunk (at most a bounded number of frames), return one
    * non-negative mask per target and channel: `masks[target][channel]`, frame-major like the input.
