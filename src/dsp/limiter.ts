@@ -50,12 +50,17 @@ function truePeakEnvelope(x: Float32Array, out: Float32Array): void {
   const half = TAPS_PER_PHASE / 2;
   for (let i = 0; i < n; i++) {
     let peak = Math.abs(x[i]);
+    const interior = i >= TAPS_PER_PHASE && i + half < n; // all taps inside: no bounds checks
     for (let p = 0; p < OVERSAMPLE; p++) {
       const taps = PHASES[p];
       let acc = 0;
-      for (let k = 0; k < TAPS_PER_PHASE; k++) {
-        const j = i - k + half;
-        if (j >= 0 && j < n) acc += taps[k] * x[j];
+      if (interior) {
+        for (let k = 0, j = i + half; k < TAPS_PER_PHASE; k++, j--) acc += taps[k] * x[j];
+      } else {
+        for (let k = 0; k < TAPS_PER_PHASE; k++) {
+          const j = i - k + half;
+          if (j >= 0 && j < n) acc += taps[k] * x[j];
+        }
       }
       const a = Math.abs(acc);
       if (a > peak) peak = a;
