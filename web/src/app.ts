@@ -57,6 +57,7 @@ let status: Status = 'idle';
 let chosen: File | null = null;
 let shown: Shown | null = null;
 let audioContext: AudioContext | null = null;
+let cancelRequested = false; // Cancel pressed while the file was still being decoded
 
 function settings(): SeparationSettings {
   const stems = document.querySelector<HTMLInputElement>('input[name="stems"]:checked')?.value === '2' ? 2 : 4;
@@ -80,7 +81,7 @@ function setBusy(busy: boolean): void {
 }
 
 function chooseFile(file: File | undefined): void {
-  if (!file || client.busy) return;
+  if (!file || status === 'busy') return;
   chosen = file;
   ui.fileName.textContent = `${file.name} (${(file.size / 2 ** 20).toFixed(1)} MB)`;
   ui.separate.disabled = false;
@@ -126,7 +127,8 @@ function showResult(song: string, result: SeparationResult, ctx: AudioContext): 
 
 async function separate(): Promise<void> {
   const file = chosen;
-  if (!file || client.busy) return;
+  if (!file || status === 'busy') return;
+  cancelRequested = false;
   // Created on this click: browsers only let a user gesture start audio.
   audioContext ??= new AudioContext({ sampleRate: WORK_RATE, latencyHint: 'playback' });
   shown?.mixer.pause();
@@ -136,6 +138,7 @@ async function separate(): Promise<void> {
   showProgress(0, 'decoding', null);
   try {
     const audio = await decodeInput(file, limits);
+    if (cancelRequested) throw new CancelledError();
     const result = await client.separate(audio, settings());
     showResult(songName(file.name), result, audioContext);
     status = 'result';
@@ -143,6 +146,7 @@ async function separate(): Promise<void> {
     status = shown ? 'result' : 'error';
     if (err instanceof CancelledError) showMessage('Separation cancelled.');
     else if (err instanceof InputError) showMessage(err.message);
+    else if (err instanceof RangeError) showMessage(`${file.name}: this browser tab ran out of memory for this song; try a shorter one.`);
     else showMessage(`Separation failed: ${(err as Error).message}`);
   } finally {
     setBusy(false);
@@ -157,6 +161,7 @@ ui.file.addEventListener('change', () => chooseFile(ui.file.files?.[0]));
 ui.separate.addEventListener('click', () => void separate());
 ui.cancel.addEventListener('click', () => {
   ui.cancel.disabled = true;
+  cancelRequested = true;
   client.cancel();
 });
 ui.drop.addEventListener('dragover', (e) => {
