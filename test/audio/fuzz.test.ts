@@ -224,7 +224,15 @@ test('fuzz: 420 mutated FLAC, MP3, stem.mp4 and WAV files decode or fail with a 
       });
     }
   }
-  await pool(jobs, 2);
+  let peakBuffers = 0; // bytes held in ArrayBuffers after each case: a decode may not balloon on a tiny file
+  await pool(
+    jobs.map((job) => async () => {
+      await job();
+      peakBuffers = Math.max(peakBuffers, process.memoryUsage().arrayBuffers);
+    }),
+    2,
+  );
+  assert.ok(peakBuffers < 256 * 2 ** 20, `ArrayBuffers peaked at ${(peakBuffers / 2 ** 20).toFixed(0)} MiB`);
   t.diagnostic(`decoded ${o.decoded}; errors ${JSON.stringify(Object.fromEntries(o.errors))}`);
   assert.ok(o.decoded > 20 && o.errors.size >= 3, `decoded ${o.decoded}, errors ${[...o.errors]}`);
 });
