@@ -52,7 +52,7 @@ export function wiener(mix: Spectrogram, estimates: Float32Array[][], iterations
   for (let it = 0; acc !== undefined; it++) {
     const cov = acc.finish(eps * scale2);
     acc = it + 1 < iterations ? next() : undefined;
-    if (nCh === 2) filterStereo(mix, out, cov, Math.sqrt(eps) * scale2, eps * scale2 * scale2, acc);
+    if (nCh === 2) filterStereo(mix, out, cov, Math.sqrt(eps) * scale2, acc);
     else filterMono(mix, out, cov, Math.sqrt(eps) * scale2, acc);
   }
   return out;
@@ -147,7 +147,7 @@ function softMasks(mix: Spectrogram, estimates: Float32Array[][], out: Spectrogr
  * Cxx = Σ_j v_j R_j + reg·I, y_j ← v_j R_j Cxx⁻¹ x, then the residual x − Σ_j y_j is shared out in proportion to v_j.
  * The new estimates feed `next` (the covariances of the following iteration).
  */
-function filterStereo(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], reg: number, detEps: number, next: SpatialCovariance | undefined): void {
+function filterStereo(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], reg: number, next: SpatialCovariance | undefined): void {
   const { nFrames, nBins } = mix;
   const nSrc = y.length;
   const v = Array.from({ length: nSrc }, () => new Float64Array(nBins)); // [source] of (nBins), this frame
@@ -183,7 +183,8 @@ function filterStereo(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], r
       const c11 = cxx[4 * f + 1] + reg;
       const c01r = cxx[4 * f + 2];
       const c01i = cxx[4 * f + 3];
-      const invDet = 1 / (detEps + c00 * c11 - (c01r * c01r + c01i * c01i));
+      // Cxx − reg·I is positive semi-definite, so det >= reg² > 0.
+      const invDet = 1 / (c00 * c11 - (c01r * c01r + c01i * c01i));
       const a = o + f;
       const x0r = xr0[a];
       const x0i = xi0[a];

@@ -1,4 +1,4 @@
-// Seeded test signals for the DSP tests (deterministic, no fixtures needed).
+// Seeded test signals and fixture helpers for the DSP tests.
 
 /** Uniform pseudo-random numbers in [0, 1) from a linear congruential generator. */
 export function lcg(seed: number): () => number {
@@ -13,4 +13,21 @@ export function lcg(seed: number): () => number {
 export function noise(n: number, seed: number, amp = 1): Float32Array {
   const r = lcg(seed);
   return new Float32Array(n).map(() => amp * (r() - 0.5));
+}
+
+/** A float32 little-endian array stored as base64 in a JSON fixture (train/make_*_fixture.py). */
+export function base64Floats(b64: string): Float32Array {
+  const bytes = Buffer.from(b64, 'base64');
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/** max |a − b| / max |b|. */
+export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let err = 0;
+  let ref = 0;
+  for (let i = 0; i < b.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    ref = Math.max(ref, Math.abs(b[i]));
+  }
+  return err / ref;
 }

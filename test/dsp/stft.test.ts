@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Stft, magnitude, hannWindow, frameCount } from '../../src/dsp/stft.js';
 import { DemixError } from '../../src/errors.js';
-import { noise } from './signals.js';
+import { base64Floats as f32, maxRelativeError, noise } from './signals.js';
 
 function snrDb(ref: Float32Array, est: Float32Array): number {
   let num = 0;
@@ -13,23 +13,6 @@ function snrDb(ref: Float32Array, est: Float32Array): number {
     den += (ref[i] - est[i]) ** 2;
   }
   return 10 * Math.log10(num / den);
-}
-
-function f32(b64: string): Float32Array {
-  const bytes = Buffer.from(b64, 'base64');
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-}
-
-/** Max |a − b| relative to max |b|. */
-function relErr(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let err = 0;
-  let ref = 0;
-  for (let i = 0; i < a.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    ref = Math.max(ref, Math.abs(b[i]));
-  }
-  return err / ref;
 }
 
 test('STFT → iSTFT reconstructs stereo audio at more than 100 dB SNR', async () => {
@@ -57,7 +40,7 @@ test('STFT magnitudes and the iSTFT match torch.stft / torch.istft (fixture from
     const got = magnitude(spec);
     const size = c.nFrames * c.nBins;
     for (let ch = 0; ch < c.channels; ch++) {
-      const e = relErr(got[ch], want.subarray(ch * size, (ch + 1) * size));
+      const e = maxRelativeError(got[ch], want.subarray(ch * size, (ch + 1) * size));
       assert.ok(e < 1e-4, `nFft ${c.nFft} ch ${ch}: magnitude error ${e}`);
     }
     // torch.istft of the zero-phase magnitude spectrogram: checks window-sum normalisation and trimming.
@@ -65,7 +48,7 @@ test('STFT magnitudes and the iSTFT match torch.stft / torch.istft (fixture from
     const y = stft.inverse(zeroPhase, c.length);
     const wantY = f32(c.istftOfMagnitude);
     for (let ch = 0; ch < c.channels; ch++) {
-      const e = relErr(y[ch], wantY.subarray(ch * c.length, (ch + 1) * c.length));
+      const e = maxRelativeError(y[ch], wantY.subarray(ch * c.length, (ch + 1) * c.length));
       assert.ok(e < 1e-4, `nFft ${c.nFft} ch ${ch}: iSTFT error ${e}`);
     }
   }

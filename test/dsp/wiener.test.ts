@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { Stft, magnitude } from '../../src/dsp/stft.js';
 import { wiener } from '../../src/dsp/wiener.js';
 import type { Spectrogram } from '../../src/dsp/spectrogram.js';
 import { DemixError } from '../../src/errors.js';
-import { lcg } from './signals.js';
+import { base64Floats, lcg, maxRelativeError } from './signals.js';
 
 const SR = 16000;
 
@@ -85,4 +86,20 @@ test('soft masks follow the magnitude ratio; silent estimates split the mixture 
   assertSumsToMix(monoEst, mono);
   assert.throws(() => wiener(mix, [[new Float32Array(3), new Float32Array(3)]], 1), DemixError);
   assert.throws(() => wiener(mix, [ones()], -1), DemixError);
+});
+
+test('matches a float64 numpy transcription of norbert\'s EM plus the mixture-consistency step (fixture from train/make_wiener_fixture.py)', () => {
+  const fx = JSON.parse(readFileSync(new URL('../fixtures/wiener-em.json', import.meta.url), 'utf8'));
+  const size = fx.nFrames * fx.nBins;
+  const planes = (b64: string, n: number) => Array.from({ length: n }, (_, k) => base64Floats(b64).subarray(k * size, (k + 1) * size));
+  const mix: Spectrogram = { nFrames: fx.nFrames, nBins: fx.nBins, re: planes(fx.mixRe, 2), im: planes(fx.mixIm, 2) };
+  const est = planes(fx.estimates, fx.sources * 2);
+  const estimates = Array.from({ length: fx.sources }, (_, j) => [est[2 * j], est[2 * j + 1]]);
+  for (const r of fx.results) {
+    const got = wiener(mix, estimates, r.iterations);
+    const flat = (parts: (s: Spectrogram) => Float32Array[]) => Float32Array.from(got.flatMap((s) => parts(s).flatMap((p) => Array.from(p))));
+    const eRe = maxRelativeError(flat((s) => s.re), base64Floats(r.re));
+    const eIm = maxRelativeError(flat((s) => s.im), base64Floats(r.im));
+    assert.ok(eRe < 1e-4 && eIm < 1e-4, `${r.iterations} iterations: errors ${eRe}, ${eIm}`);
+  }
 });
