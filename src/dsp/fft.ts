@@ -84,7 +84,11 @@ export async function createRealFft(n: number): Promise<RealFft> {
   const half = n / 2;
   const scale = 1 / n;
   let disposed = false;
-  const buffer = (): Float32Array => m.HEAPF32.subarray(offset, offset + n);
+  let view = m.HEAPF32.subarray(offset, offset + n);
+  const buffer = (): Float32Array => {
+    if (view.buffer !== m.HEAPF32.buffer) view = m.HEAPF32.subarray(offset, offset + n); // memory grew
+    return view;
+  };
   return {
     n,
     buffer,

@@ -54,3 +54,20 @@ test('sizes PFFFT cannot do are refused with a DemixError', async () => {
     await assert.rejects(createRealFft(n), (e: unknown) => e instanceof DemixError && e.code === 'BAD_FFT_SIZE');
   }
 });
+
+test('an FFT keeps working after another one grows the WASM memory', async () => {
+  const small = await createRealFft(64);
+  const before = small.buffer();
+  const big = await createRealFft(2 ** 22); // 2 x 16 MB of buffers: more than the initial WASM heap
+  const x = noise(64, 5);
+  const re = new Float32Array(33);
+  const im = new Float32Array(33);
+  small.forward(x, re, im);
+  const y = new Float32Array(64);
+  small.inverse(re, im, y);
+  assert.ok(y.every((v, i) => Math.abs(v - x[i]) < 1e-6));
+  assert.notEqual(small.buffer().buffer, before.buffer);
+  assert.equal(small.buffer().length, 64);
+  big.dispose();
+  small.dispose();
+});
