@@ -1,0 +1,348 @@
+// BSS Eval v4 (SDR, ISR, SIR, SAR) computed as museval does in its MUSDB18 mode: the "images"
+// decomposition with distortion filters fitted once over the whole track, then scored frame by frame.
+//
+// Per source j with true image s_j (all channels), estimate e_j:
+//   P_j   = least-squares fit of e_j from delayed copies (0..L-1 samples) of s_j's channels,
+//   P_all = the same fit from delayed copies of every reference source's channels,
+// both fitted over the whole track, then in each frame the filters are applied to the frame's references
+// alone (zero before the frame, with the L-1 sample tail after it) and
+//   SDR = 10 log10(|s|^2 / |e - s|^2), ISR = 10 log10(|s|^2 / |P_j - s|^2),
+//   SIR = 10 log10(|P_j|^2 / |P_all - P_j|^2), SAR = 10 log10(|P_all|^2 / |e - P_all|^2).
+// A frame in which any reference or any estimate is silent (every sample's channel sum is 0) is NaN for all.
+//
+// Numerics: float64 throughout. Correlations come from block-wise FFTs accumulated in the frequency
+// domain; the (sources*channels*L)^2 Gram matrix is block Toeplitz, solved by block Levinson recursion
+// plus iterative refinement; frame energies are read off frame spectra (Parseval).
+import { DemixError } from '../errors.js';
+import { RealFft64, nextPow2 } from './fft64.js';
+import { solveBlockToeplitz } from './toeplitz.js';
+
+/** Samples of one channel; float32 audio is used exactly as float64. */
+export type Samples = Float32Array | Float64Array;
+
+export interface BssEvalOptions {
+  window?: number; // samples per frame (default 44100); >= the length means one frame over everything
+  hop?: number; // samples between frame starts (default 44100)
+  filterLength?: number; // taps of the distortion filters (default 512)
+}
+
+/** Per-frame scores in dB, [source][frame]; NaN where the frame was silent, +-Infinity where a ratio is. */
+export interface BssEvalScores {
+  sdr: Float64Array[];
+  isr: Float64Array[];
+  sir: Float64Array[];
+  sar: Float64Array[];
+  /**
+   * 0 normally. When the references' correlation matrix is numerically singular (a channel that is an
+   * exact copy or filtered copy of another, e.g. dual-mono stems), museval's own solve is numerically
+   * undefined; demix then adds the smallest diagonal loading, relative to the mean diagonal, that makes
+   * its solve converge (1e-14 .. 1e-6) and reports it here.
+   */
+  ridge: number;
+}
+
+const EPS = 2.220446049250313e-16; // float64 machine epsilon, museval's ridge on the Gram matrix
+
+/**
+ * BSS Eval v4 images scores of `estimates` against `references`, both [source][channel][samples].
+ * Estimates are zero-padded or truncated to the reference length (as museval's evaluate does).
+ * Throws DemixError when shapes disagree or a whole reference or estimate source is silent.
+ */
+export function bssEval(references: Samples[][], estimates: Samples[][], options: BssEvalOptions = {}): BssEvalScores {
+  const window = options.window ?? 44100;
+  const hop = options.hop ?? 44100;
+  const L = options.filterLength ?? 512;
+  const nsrc = references.length;
+  if (nsrc === 0) throw new DemixError('EVAL_SHAPE', 'bss_eval: no reference sources');
+  if (estimates.length !== nsrc) {
+    throw new DemixError('EVAL_SHAPE', `bss_eval: ${estimates.length} estimates for ${nsrc} reference sources`);
+  }
+  const nchan = references[0].length;
+  const nsampl = references[0][0]?.length ?? 0;
+  for (let j = 0; j < nsrc; j++) {
+    if (references[j].length !== nchan || estimates[j].length !== nchan) {
+      throw new DemixError(
+        'EVAL_CHANNELS',
+        `bss_eval: source ${j} has ${references[j].length} reference and ${estimates[j].length} estimate channels, expected ${nchan}`,
+      );
+    }
+    if (references[j].some((ch) => ch.length !== nsampl)) {
+      throw new DemixError('EVAL_SHAPE', `bss_eval: reference sources differ in length`);
+    }
+    for (const ch of estimates[j]) {
+      if (estimates[j].some((other) => other.length !== ch.length)) {
+        throw new DemixError('EVAL_SHAPE', `bss_eval: estimate ${j} has channels of different lengths`);
+      }
+    }
+  }
+  if (nchan === 0 || nsampl === 0) throw new DemixError('EVAL_SHAPE', 'bss_eval: references hold no samples');
+  for (let j = 0; j < nsrc; j++) {
+    if (isSilent(references[j], 0, nsampl)) {
+      throw new DemixError('SILENT_REFERENCE', `bss_eval: reference source ${j} is silent; BSS Eval is undefined for it`);
+    }
+    if (isSilent(estimates[j], 0, nsampl)) {
+      throw new DemixError('SILENT_ESTIMATE', `bss_eval: estimate ${j} is silent; BSS Eval is undefined for it`);
+    }
+  }
+
+  const M = nsrc * nchan;
+  const refs = references.flat(); // [M] channel m = j * nchan + c
+  const ests = estimates.flat(); // [M]
+  const { gamma, cross } = correlations(refs, ests, nsampl, L);
+  // Filters onto all sources: [L][M][M] (delay, reference channel, estimate channel).
+  const solved = solveBlockToeplitz(gamma, M, L, cross, M, EPS);
+  const filtersAll = solved.x;
+  let ridge = solved.ridge;
+  // Filters onto each source alone: [nsrc] of [L][nchan][nchan].
+  const filtersOwn: Float64Array[] = [];
+  for (let j = 0; j < nsrc; j++) {
+    const idx = Array.from({ length: nchan }, (_, c) => j * nchan + c);
+    const own = solveBlockToeplitz(subBlocks(gamma, M, L, idx, idx), nchan, L, subBlocks(cross, M, L, idx, idx), nchan, EPS);
+    filtersOwn.push(own.x);
+    ridge = Math.max(ridge, own.ridge);
+  }
+
+  const nwin = window < nsampl ? Math.floor((nsampl - window + hop) / hop) : 1;
+  const frameLen = Math.min(window, nsampl);
+  return { ...scoreFrames(refs, ests, nsrc, nchan, nsampl, nwin, frameLen, hop, L, filtersAll, filtersOwn), ridge };
+}
+
+/** museval's silence test over samples [from, to): every sample's sum over channels is exactly 0. */
+function isSilent(channels: Samples[], from: number, to: number): boolean {
+  for (let n = from; n < to; n++) {
+    let sum = 0;
+    for (const ch of channels) sum += n < ch.length ? ch[n] : 0;
+    if (sum !== 0) return false;
+  }
+  return true;
+}
+
+/** Copies src[from, from + dst.length) into dst, zero outside [0, min(src.length, end)). */
+function copyWindow(dst: Float64Array, src: Samples, from: number, end: number): void {
+  const stop = Math.min(src.length, end);
+  for (let i = 0; i < dst.length; i++) {
+    const n = from + i;
+    dst[i] = n >= 0 && n < stop ? src[n] : 0;
+  }
+}
+
+/**
+ * Lagged inner products over the whole signals (zero outside [0, nsampl)):
+ * gamma [L][M][M]: gamma[k][m][q] = sum_n ref_m[n] ref_q[n + k];
+ * cross [L][M][M]: cross[a][m][e] = sum_n ref_m[n] est_e[n + a].
+ * Block-wise: each block of ref_m is correlated with the matching span of the other signal widened by
+ * L-1 samples on both sides; cross-spectra are summed over blocks and inverted once per pair.
+ */
+function correlations(refs: Samples[], ests: Samples[], nsampl: number, L: number) {
+  const M = refs.length;
+  const N = nextPow2(Math.max(8192, 4 * L));
+  const B = N - 2 * (L - 1); // block hop
+  const bins = N / 2 + 1;
+  const fft = new RealFft64(N);
+  const xRe = refs.map(() => new Float64Array(bins));
+  const xIm = refs.map(() => new Float64Array(bins));
+  const yRe = [...refs, ...ests].map(() => new Float64Array(bins));
+  const yIm = [...refs, ...ests].map(() => new Float64Array(bins));
+  const npairs = M * M + M * M; // ref x ref (all ordered pairs, only m <= q used) then ref x est
+  const accRe = Array.from({ length: npairs }, () => new Float64Array(bins));
+  const accIm = Array.from({ length: npairs }, () => new Float64Array(bins));
+  const block = new Float64Array(B);
+  const span = new Float64Array(N);
+  const ys = [...refs, ...ests];
+
+  for (let start = 0; start < nsampl; start += B) {
+    for (let m = 0; m < M; m++) {
+      copyWindow(block, refs[m], start, nsampl);
+      fft.forward(block, xRe[m], xIm[m]);
+    }
+    for (let q = 0; q < ys.length; q++) {
+      copyWindow(span, ys[q], start - (L - 1), nsampl);
+      fft.forward(span, yRe[q], yIm[q]);
+    }
+    for (let m = 0; m < M; m++) {
+      const ar = xRe[m];
+      const ai = xIm[m];
+      for (let q = 0; q < ys.length; q++) {
+        if (q < M && q < m) continue;
+        const p = q < M ? m * M + q : M * M + m * M + (q - M);
+        const br = yRe[q];
+        const bi = yIm[q];
+        const sr = accRe[p];
+        const si = accIm[p];
+        for (let k = 0; k < bins; k++) {
+          // conj(a) * b
+          sr[k] += ar[k] * br[k] + ai[k] * bi[k];
+          si[k] += ar[k] * bi[k] - ai[k] * br[k];
+        }
+      }
+    }
+  }
+
+  const gamma = new Float64Array(L * M * M);
+  const cross = new Float64Array(L * M * M);
+  const z = new Float64Array(N);
+  // z[i] = sum_n x[n] y[n + i - (L - 1)] for the span offset by L-1.
+  for (let m = 0; m < M; m++) {
+    for (let q = m; q < M; q++) {
+      fft.inverse(accRe[m * M + q], accIm[m * M + q], z);
+      for (let k = 0; k < L; k++) {
+        gamma[k * M * M + m * M + q] = z[L - 1 + k]; // sum ref_m[n] ref_q[n + k]
+        gamma[k * M * M + q * M + m] = z[L - 1 - k]; // sum ref_q[n] ref_m[n + k]
+      }
+    }
+    for (let e = 0; e < M; e++) {
+      fft.inverse(accRe[M * M + m * M + e], accIm[M * M + m * M + e], z);
+      for (let a = 0; a < L; a++) cross[a * M * M + m * M + e] = z[L - 1 + a];
+    }
+  }
+  return { gamma, cross };
+}
+
+/** Rows `rows` and columns `cols` of every block of a [L][M][M] block sequence: [L][rows][cols]. */
+function subBlocks(blocks: Float64Array, M: number, L: number, rows: number[], cols: number[]): Float64Array {
+  const out = new Float64Array(L * rows.length * cols.length);
+  let o = 0;
+  for (let k = 0; k < L; k++) {
+    for (const r of rows) for (const c of cols) out[o++] = blocks[k * M * M + r * M + c];
+  }
+  return out;
+}
+
+/** Sum over the full spectrum of |z|^2 from half-spectrum bins, divided by n (Parseval: the signal's energy). */
+function spectrumEnergy(re: Float64Array, im: Float64Array, n: number): number {
+  const half = n / 2;
+  let e = 0;
+  for (let k = 1; k < half; k++) e += re[k] * re[k] + im[k] * im[k];
+  return (2 * e + re[0] * re[0] + re[half] * re[half]) / n;
+}
+
+function db(num: number, den: number): number {
+  return den === 0 ? Infinity : 10 * Math.log10(num / den);
+}
+
+/** Frame-wise decomposition and scores (see the module comment). */
+function scoreFrames(
+  refs: Samples[],
+  ests: Samples[],
+  nsrc: number,
+  nchan: number,
+  nsampl: number,
+  nwin: number,
+  frameLen: number,
+  hop: number,
+  L: number,
+  filtersAll: Float64Array,
+  filtersOwn: Float64Array[],
+): Omit<BssEvalScores, 'ridge'> {
+  const M = nsrc * nchan;
+  const N = nextPow2(frameLen + L - 1);
+  const bins = N / 2 + 1;
+  const fft = new RealFft64(N);
+  const tap = new Float64Array(L);
+  const spectrum = () => ({ re: new Float64Array(bins), im: new Float64Array(bins) });
+
+  // Filter spectra: all[j][m][c] maps reference channel m to output channel c of estimate j; own[j][ci][c].
+  const all = Array.from({ length: nsrc }, (_, j) =>
+    Array.from({ length: M }, (_, m) =>
+      Array.from({ length: nchan }, (_, c) => {
+        for (let a = 0; a < L; a++) tap[a] = filtersAll[a * M * M + m * M + j * nchan + c];
+        const s = spectrum();
+        fft.forward(tap, s.re, s.im);
+        return s;
+      }),
+    ),
+  );
+  const own = filtersOwn.map((f) =>
+    Array.from({ length: nchan }, (_, ci) =>
+      Array.from({ length: nchan }, (_, c) => {
+        for (let a = 0; a < L; a++) tap[a] = f[a * nchan * nchan + ci * nchan + c];
+        const s = spectrum();
+        fft.forward(tap, s.re, s.im);
+        return s;
+      }),
+    ),
+  );
+
+  const out: Omit<BssEvalScores, 'ridge'> = { sdr: [], isr: [], sir: [], sar: [] };
+  for (const k of ['sdr', 'isr', 'sir', 'sar'] as const) {
+    for (let j = 0; j < nsrc; j++) out[k].push(new Float64Array(nwin).fill(NaN));
+  }
+  const frame = new Float64Array(frameLen);
+  const X = refs.map(spectrum);
+  const E = ests.map(spectrum);
+  const pj = spectrum();
+  const pa = spectrum();
+  const diff = spectrum();
+  const energy = (s: { re: Float64Array; im: Float64Array }) => spectrumEnergy(s.re, s.im, N);
+  const energyOfDifference = (a: { re: Float64Array; im: Float64Array }, b: { re: Float64Array; im: Float64Array }) => {
+    for (let k = 0; k < bins; k++) {
+      diff.re[k] = a.re[k] - b.re[k];
+      diff.im[k] = a.im[k] - b.im[k];
+    }
+    return energy(diff);
+  };
+
+  for (let t = 0; t < nwin; t++) {
+    const start = t * hop;
+    const stop = Math.min(start + frameLen, nsampl);
+    let silent = false;
+    for (let j = 0; j < nsrc && !silent; j++) {
+      const channels = refs.slice(j * nchan, (j + 1) * nchan);
+      const estChannels = ests.slice(j * nchan, (j + 1) * nchan);
+      silent = isSilent(channels, start, stop) || isSilent(estChannels, start, stop);
+    }
+    if (silent) continue;
+    for (let m = 0; m < M; m++) {
+      copyWindow(frame, refs[m], start, stop);
+      fft.forward(frame, X[m].re, X[m].im);
+      copyWindow(frame, ests[m], start, stop);
+      fft.forward(frame, E[m].re, E[m].im);
+    }
+    for (let j = 0; j < nsrc; j++) {
+      let sTrue = 0;
+      let eDist = 0;
+      let eSpat = 0;
+      let sFilt = 0;
+      let eInterf = 0;
+      let sProj = 0;
+      let eArtif = 0;
+      for (let c = 0; c < nchan; c++) {
+        const m = j * nchan + c;
+        pj.re.fill(0);
+        pj.im.fill(0);
+        for (let ci = 0; ci < nchan; ci++) accumulateProduct(own[j][ci][c], X[j * nchan + ci], pj, bins);
+        pa.re.fill(0);
+        pa.im.fill(0);
+        for (let q = 0; q < M; q++) accumulateProduct(all[j][q][c], X[q], pa, bins);
+        sTrue += energy(X[m]);
+        eDist += energyOfDifference(E[m], X[m]);
+        eSpat += energyOfDifference(pj, X[m]);
+        sFilt += energy(pj);
+        eInterf += energyOfDifference(pa, pj);
+        sProj += energy(pa);
+        eArtif += energyOfDifference(E[m], pa);
+      }
+      out.sdr[j][t] = db(sTrue, eDist);
+      out.isr[j][t] = db(sTrue, eSpat);
+      out.sir[j][t] = db(sFilt, eInterf);
+      out.sar[j][t] = db(sProj, eArtif);
+    }
+  }
+  return out;
+}
+
+/** acc += h * x over `bins` complex bins. */
+function accumulateProduct(
+  h: { re: Float64Array; im: Float64Array },
+  x: { re: Float64Array; im: Float64Array },
+  acc: { re: Float64Array; im: Float64Array },
+  bins: number,
+): void {
+  const { re: hr, im: hi } = h;
+  const { re: xr, im: xi } = x;
+  const { re: ar, im: ai } = acc;
+  for (let k = 0; k < bins; k++) {
+    ar[k] += hr[k] * xr[k] - hi[k] * xi[k];
+    ai[k] += hr[k] * xi[k] + hi[k] * xr[k];
+  }
+}
