@@ -27,7 +27,7 @@ const FRAMES_PER_BYTE = 16;
 /** Past 10 minutes, more frames per byte than this is a decompression bomb (FLAC of pure silence stays below). */
 const MAX_FRAMES_PER_BYTE = 4096;
 
-/** Checks that `path` is a non-empty readable file; returns its size in bytes. NOT_FOUND, IS_DIRECTORY, EMPTY_FILE. */
+/** Checks that `path` is a non-empty file; returns its size in bytes. NOT_FOUND, IS_DIRECTORY, EMPTY_FILE. */
 async function checkFile(path: string): Promise<number> {
   let size: number;
   try {
@@ -111,7 +111,7 @@ async function decodeStreams(path: string, probe: ProbeInfo, indices: number[], 
   if (res.code !== 0) throw decodeError(res.stderr, path);
   return sinks.map((sink, k) => {
     if (sink.length === 0) throw new DemixError('ZERO_LENGTH', `${path}: contains no audio samples (zero length)`, path);
-    checkComplete(path, probe, res.stderr, sink.length / infos[k].sampleRate);
+    checkComplete(path, probe, sink.length / infos[k].sampleRate);
     return sink.finish();
   });
 }
@@ -120,8 +120,8 @@ async function decodeStreams(path: string, probe: ProbeInfo, indices: number[], 
  * A decode that ends well short of the duration the container declares means a truncated file. Durations that
  * ffmpeg only estimated from the bit rate (MP3 without a Xing header) are not trusted.
  */
-function checkComplete(path: string, probe: ProbeInfo, stderr: string, seconds: number): void {
-  if (probe.duration === undefined || /Estimating duration from bitrate/.test(stderr)) return;
+function checkComplete(path: string, probe: ProbeInfo, seconds: number): void {
+  if (probe.duration === undefined || probe.durationEstimated) return;
   if (seconds < 0.95 * probe.duration - 0.1) {
     throw new DemixError('TRUNCATED', `${path}: file is truncated or corrupt (decoded ${seconds.toFixed(1)} s of ${probe.duration.toFixed(1)} s)`, path);
   }

@@ -11,6 +11,7 @@ export interface AudioStreamInfo {
 
 export interface ProbeInfo {
   duration?: number; // seconds, as the container states it (may be absent or wrong in corrupt files)
+  durationEstimated: boolean; // ffmpeg guessed the duration from the bit rate (MP3 without a Xing header)
   streams: AudioStreamInfo[]; // the audio streams, in file order (0:a:0, 0:a:1, ...)
 }
 
@@ -37,7 +38,7 @@ export function layoutChannels(layout: string): number {
 
 /** Parses the stderr of `ffmpeg -i <file>`. */
 export function parseProbe(stderr: string): ProbeInfo {
-  const info: ProbeInfo = { streams: [] };
+  const info: ProbeInfo = { durationEstimated: /Estimating duration from bitrate/.test(stderr), streams: [] };
   const d = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(stderr);
   if (d) info.duration = Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3]);
   for (const line of stderr.split('\n')) {

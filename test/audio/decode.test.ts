@@ -56,6 +56,14 @@ for (const f of FORMATS) {
   });
 }
 
+test('a VBR MP3 without a Xing header is not mistaken for a truncated file', async () => {
+  // Two silent seconds then noise: ffmpeg's bit-rate estimate of the duration is far too long.
+  const p = join(dir, 'vbr.mp3');
+  await ffmpeg(['-f', 'lavfi', '-i', 'anoisesrc=d=3:a=0.5', '-af', "volume=enable='lt(t,2)':volume=0", '-c:a', 'libmp3lame', '-q:a', '0', '-write_xing', '0', p]);
+  const a = await decodeFile(p);
+  assert.ok(Math.abs(a.channels[0].length / a.sampleRate - 3) < 0.1);
+});
+
 test('decodes WAV in TypeScript and hands A-law WAV to ffmpeg', async () => {
   const w = await decodeFile(join(dir, 'src44.wav'));
   assert.deepEqual(w.channels, src44.channels);

@@ -24,6 +24,7 @@ test('parseProbe reads the duration and every audio stream, skipping video', () 
   ].join('\n');
   assert.deepEqual(parseProbe(stderr), {
     duration: 66.8,
+    durationEstimated: false,
     streams: [
       { codec: 'aac', sampleRate: 44100, channels: 2 },
       { codec: 'flac', sampleRate: 48000, channels: 6 },
@@ -31,5 +32,6 @@ test('parseProbe reads the duration and every audio stream, skipping video', () 
       { codec: 'none', sampleRate: 44100, channels: 1 },
     ],
   });
-  assert.deepEqual(parseProbe('Duration: N/A'), { streams: [] });
+  assert.deepEqual(parseProbe('Duration: N/A'), { durationEstimated: false, streams: [] });
+  assert.equal(parseProbe('[mp3 @ 0x1] Estimating duration from bitrate, this may be inaccurate\n  Duration: 00:00:07.44').durationEstimated, true);
 });
