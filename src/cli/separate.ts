@@ -1,25 +1,20 @@
 // `demix separate`: files and folders in, `<out>/<track>/<stem>.<ext>` out, one line per failure.
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, rename, rmdir, unlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { access, mkdir, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { AUDIO_EXTENSIONS, discoverAudio } from '../audio/discover.js';
-import { writeAudio } from '../audio/encode.js';
 import { DemixError } from '../errors.js';
-import { separate } from '../index.js';
-import { measureLoudness, SILENT_DBFS, SILENT_LUFS } from '../separate/loudness.js';
+import { SILENT_DBFS, SILENT_LUFS } from '../separate/loudness.js';
 import { DEFAULT_CHUNK_SECONDS, DEFAULT_WIENER_ITERATIONS, outputStems } from '../separate/pipeline.js';
 import { defaultModelName } from '../models/node.js';
 import { listModels, loadSeparator } from '../separate/registry.js';
-import type { Separator } from '../separate/separator.js';
 import { formatHelp, intOption, listOption, parseOptions } from './args.js';
 import type { OptionSpec } from './args.js';
 import type { Command } from './commands.js';
 import { Progress, progressMode } from './progress.js';
-import { readStemFileSettings, STEM_FILE_OPTIONS, writeSeparatedStemFile, type StemFileSettings } from './stem-output.js';
-
-const FORMATS = ['wav', 'flac', 'mp3', 'stem'] as const;
-type Format = (typeof FORMATS)[number];
+import { describe, FORMATS, processTrack, trackName, type Format, type TrackSettings, type TrackSummary } from './separate-track.js';
+import { readStemFileSettings, STEM_FILE_OPTIONS } from './stem-output.js';
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'output', short: 'o', type: 'string', value: 'DIR', description: 'folder for the stems: DIR/<track>/<stem>.<ext> (stem: DIR/<track>.stem.mp4)', default: 'stems' },
@@ -35,10 +30,12 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'overwrite', type: 'boolean', description: 'replace existing stems (otherwise such a track fails)' },
   { name: 'skip-silent', type: 'boolean', description: `do not write stems that are effectively silent (< ${SILENT_LUFS} LUFS or peak < ${SILENT_DBFS} dBFS)` },
   { name: 'json', type: 'boolean', description: 'print a JSON summary (per track and stem: path, duration, loudness, peak, silent) on stdout' },
-  { name: 'jobs', short: 'j', type: 'string', value: 'N', description: 'tracks separated at the same time', default: '1' },
+  { name: 'jobs', short: 'j', type: 'string', value: 'N', description: 'tracks separated at the same time, each in a worker thread with its own memory', default: '1' },
   { name: 'quiet', short: 'q', type: 'boolean', description: 'no progress and no summary lines (errors are still printed)' },
   { name: 'help', short: 'h', type: 'boolean', description: 'show this help' },
 ];
+
+export { trackName } from './separate-track.js';
 
 const HELP = formatHelp(
   'demix separate <files or folders...> [options]',
@@ -50,141 +47,6 @@ const HELP = formatHelp(
   OPTIONS,
   'Models:\n' + listModels().map((m) => `  ${m.name}  ${m.summary}`).join('\n'),
 );
-
-/** One stem in the --json summary. Loudness/peaks are null for digital silence. */
-interface StemSummary {
-  name: string;
-  path: string | null; // null when skipped as silent
-  duration: number; // seconds
-  loudness: number | null; // integrated loudness, LUFS
-  peak: number | null; // sample peak, dBFS
-  truePeak: number | null; // dBTP
-  silent: boolean;
-}
-
-interface TrackSummary {
-  input: string;
-  name: string;
-  output: string; // folder of this track's stems
-  ok: boolean;
-  error?: string;
-  duration?: number; // seconds
-  sampleRate?: number; // Hz of the stems
-  channels?: number;
-  stems: StemSummary[];
-}
-
-interface Settings {
-  outDir: string;
-  format: Format;
-  bitDepth: 16 | 24 | 32;
-  sampleRate?: number;
-  wienerIterations?: number;
-  chunkSeconds: number;
-  targets?: string[];
-  twoStems?: string;
-  overwrite: boolean;
-  skipSilent: boolean;
-  stemFile: StemFileSettings;
-  separator: Separator;
-  signal: AbortSignal;
-  progress: Progress;
-}
-
-/** Track folder name: the file name without `.stem.mp4` or its last extension. */
-export function trackName(file: string): string {
-  const base = basename(file);
-  if (base.toLowerCase().endsWith('.stem.mp4')) return base.slice(0, -'.stem.mp4'.length);
-  const dot = base.lastIndexOf('.');
-  return dot > 0 ? base.slice(0, dot) : base;
-}
-
-/** One line describing `err` that names `input`. */
-function describe(err: unknown, input: string): string {
-  if (err instanceof Error && err.name === 'AbortError') return `${input}: cancelled`;
-  const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-  const file = err instanceof DemixError ? err.file : undefined;
-  return msg.includes(input) || (file !== undefined && msg.includes(file)) ? msg : `${input}: ${msg}`;
-}
-
-const finite = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
-const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
-
-/** Separates one file and writes its stems; throws on failure after removing what it wrote. */
-async function processTrack(input: string, name: string, s: Settings): Promise<TrackSummary> {
-  const dir = join(s.outDir, name);
-  const names = outputStems(s.separator, { targets: s.targets, twoStems: s.twoStems });
-  if (!s.overwrite) {
-    for (const stem of names) {
-      const target = s.format === 'stem' ? join(s.outDir, `${name}.stem.mp4`) : join(dir, `${stem}.${s.format}`);
-      if (await exists(target)) throw new DemixError('OUTPUT_EXISTS', `${input}: ${target} already exists (use --overwrite to replace it)`, input);
-    }
-  }
-  const result = await separate(input, {
-    model: s.separator,
-    targets: s.targets,
-    twoStems: s.twoStems,
-    wienerIterations: s.wienerIterations,
-    chunkSeconds: s.chunkSeconds,
-    sampleRate: s.sampleRate,
-    signal: s.signal,
-    onProgress: (e) => s.progress.update(name, e.stage, 0.9 * e.fraction),
-  });
-  if (s.format === 'stem') {
-    const file = join(s.outDir, `${name}.stem.mp4`);
-    await writeSeparatedStemFile(file, result.stems, s.stemFile, s.overwrite);
-    const stems = names.map((stem) => {
-      const m = measureLoudness(result.stems[stem]);
-      return { name: stem, path: file, duration: result.duration, loudness: finite(m.loudness), peak: finite(m.samplePeak), truePeak: finite(m.truePeak), silent: m.silent };
-    });
-    return { input, name, output: file, ok: true, duration: result.duration, sampleRate: result.sampleRate, channels: result.channels, stems };
-  }
-
-  const createdDir = !(await exists(dir));
-  const temps: string[] = [];
-  const finals: string[] = [];
-  const stems: StemSummary[] = [];
-  try {
-    await mkdir(dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
-      throw new DemixError('OUTPUT_NOT_WRITABLE', `${input}: cannot create ${dir} (${err.code ?? err.message})`, input);
-    });
-    for (const [i, stem] of names.entries()) {
-      const audio = result.stems[stem];
-      const m = measureLoudness(audio);
-      const target = join(dir, `${stem}.${s.format}`);
-      const skip = s.skipSilent && m.silent;
-      stems.push({
-        name: stem,
-        path: skip ? null : target,
-        duration: result.duration,
-        loudness: finite(m.loudness),
-        peak: finite(m.samplePeak),
-        truePeak: finite(m.truePeak),
-        silent: m.silent,
-      });
-      if (skip) continue;
-      const tmp = join(dir, `.${stem}.${process.pid}-${randomBytes(4).toString('hex')}.tmp.${s.format}`);
-      temps.push(tmp);
-      await writeAudio(tmp, audio, { format: s.format, bitDepth: s.bitDepth, bitrate: s.stemFile.bitrate }).catch((err: unknown) => {
-        if (err instanceof DemixError) throw err;
-        const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-        throw new DemixError('OUTPUT_NOT_WRITABLE', `${input}: cannot write ${target} (${code})`, input);
-      });
-      s.signal.throwIfAborted();
-      s.progress.update(name, 'write', 0.9 + (0.1 * (i + 1)) / names.length);
-    }
-    for (const [i, tmp] of temps.entries()) {
-      const target = stems.filter((st) => st.path !== null)[i].path as string;
-      await rename(tmp, target);
-      finals.push(target);
-    }
-  } catch (err) {
-    await Promise.all([...temps, ...finals].map((p) => unlink(p).catch(() => undefined)));
-    if (createdDir) await rmdir(dir).catch(() => undefined);
-    throw err;
-  }
-  return { input, name, output: dir, ok: true, duration: result.duration, sampleRate: result.sampleRate, channels: result.channels, stems };
-}
 
 /** Reads and checks the options; throws DemixError('usage') on a bad value. */
 function readSettings(values: Record<string, string | boolean | undefined>) {
@@ -205,7 +67,7 @@ function readSettings(values: Record<string, string | boolean | undefined>) {
   const targets = listOption(values, 'stems');
   const twoStems = values['two-stems'] as string | undefined;
   if (targets && twoStems !== undefined) throw new DemixError('usage', '--stems and --two-stems cannot be combined');
-  return {
+  const settings: TrackSettings & { jobs: number; json: boolean; quiet: boolean } = {
     outDir: values.output as string,
     format: format as Format,
     bitDepth,
@@ -222,11 +84,12 @@ function readSettings(values: Record<string, string | boolean | undefined>) {
     quiet: values.quiet === true,
     model: values.model as string,
   };
+  return settings;
 }
 
 /** Creates the output folder if needed and checks that it is writable; returns whether it was created. */
 async function prepareOutput(outDir: string): Promise<boolean> {
-  const created = !(await exists(outDir));
+  const created = await access(outDir).then(() => false, () => true);
   try {
     await mkdir(outDir, { recursive: true });
     await access(outDir, constants.W_OK);
@@ -236,58 +99,108 @@ async function prepareOutput(outDir: string): Promise<boolean> {
   return created;
 }
 
+/** Runs tracks one at a time in this thread: `run(input, name, onProgress)` resolves to the track's summary. */
+type TrackRunner = (input: string, name: string, onProgress: (stage: string, fraction: number) => void) => Promise<TrackSummary>;
+
+/** Messages from a worker thread (see separate-worker.ts). */
+export type WorkerMessage =
+  | { type: 'progress'; stage: string; fraction: number }
+  | { type: 'done'; summary: TrackSummary }
+  | { type: 'failed'; error: string };
+
+/** A worker thread that separates one track at a time with its own copy of the model. */
+function startWorker(settings: TrackSettings): { run: TrackRunner; abort(): void; stop(): Promise<number> } {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'; // source under tsx, compiled under dist/
+  const worker = new Worker(new URL(`./separate-worker${ext}`, import.meta.url), { workerData: settings });
+  let pending: { input: string; resolve(s: TrackSummary): void; reject(e: Error): void; onProgress(stage: string, f: number): void } | null = null;
+  const fail = (err: Error) => {
+    pending?.reject(err);
+    pending = null;
+  };
+  worker.on('message', (m: WorkerMessage) => {
+    if (!pending) return;
+    if (m.type === 'progress') pending.onProgress(m.stage, m.fraction);
+    else if (m.type === 'done') (pending.resolve(m.summary), (pending = null));
+    else fail(new Error(m.error));
+  });
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`worker thread stopped (exit ${code})`)));
+  return {
+    run: (input, name, onProgress) =>
+      new Promise((resolve, reject) => {
+        pending = { input, resolve, reject, onProgress };
+        worker.postMessage({ type: 'track', input, name });
+      }),
+    abort: () => worker.postMessage({ type: 'abort' }),
+    stop: () => worker.terminate(),
+  };
+}
+
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions(argv, OPTIONS);
-  const opts = readSettings(values);
+  const { jobs, json, quiet, ...settings } = readSettings(values);
   if (positionals.length === 0) throw new DemixError('usage', 'no input files or folders given (see demix separate --help)');
-  const progress = new Progress(process.stderr, progressMode(process.stderr, opts.quiet));
+  const progress = new Progress(process.stderr, progressMode(process.stderr, quiet));
   const say = (line: string) => {
-    if (!opts.quiet && !opts.json) progress.log(line, process.stdout);
+    if (!quiet && !json) progress.log(line, process.stdout);
   };
 
-  const separator = await loadSeparator(opts.model);
-  outputStems(separator, opts); // reject bad --stems / --two-stems before touching the disk
+  const separator = await loadSeparator(settings.model);
+  outputStems(separator, settings); // reject bad --stems / --two-stems before touching the disk
   const { files, errors } = await discoverAudio(positionals);
-  const createdOut = await prepareOutput(opts.outDir);
+  const createdOut = await prepareOutput(settings.outDir);
   const controller = new AbortController();
-  const onSigint = () => controller.abort();
+  const nRunners = Math.min(jobs, Math.max(1, files.length));
+  const workers = nRunners > 1 ? Array.from({ length: nRunners }, () => startWorker(settings)) : [];
+  if (workers.length > 0) await separator.dispose?.(); // each worker loads its own
+  const runners: TrackRunner[] =
+    workers.length > 0
+      ? workers.map((w) => w.run)
+      : [(input, name, onProgress) => processTrack(input, name, settings, { separator, signal: controller.signal, onProgress })];
+  const onSigint = () => {
+    controller.abort();
+    for (const w of workers) w.abort();
+  };
   process.once('SIGINT', onSigint);
 
-  const summaries: TrackSummary[] = errors.map((e) => ({ input: e.file ?? '', name: '', output: '', ok: false, error: e.message, stems: [] }));
+  const failures: TrackSummary[] = errors.map((e) => ({ input: e.file ?? '', name: '', output: '', ok: false, error: e.message, stems: [] }));
   for (const e of errors) progress.log(`demix separate: ${e.message}`, process.stderr);
-  const settings: Settings = { ...opts, separator, signal: controller.signal, progress };
+  const results: TrackSummary[] = new Array(files.length);
   const seen = new Map<string, string>(); // track name -> first input with it
   let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const input = files[next++];
+  const drain = async (runTrack: TrackRunner) => {
+    while (next < files.length && !controller.signal.aborted) {
+      const index = next++;
+      const input = files[index];
       const name = trackName(input);
       let summary: TrackSummary;
       try {
         const first = seen.get(name);
         if (first !== undefined) throw new DemixError('DUPLICATE_TRACK', `${input}: same track name "${name}" as ${first}; separate it in another run`, input);
         seen.set(name, input);
-        summary = await processTrack(input, name, settings);
+        summary = await runTrack(input, name, (stage, fraction) => progress.update(name, stage, fraction));
         const silent = summary.stems.filter((st) => st.silent).map((st) => st.name);
         const written = summary.stems.filter((st) => st.path !== null).length;
-        say(`${input} -> ${summary.output}${opts.format === 'stem' ? '' : '/'} (${written} stems${silent.length ? `; silent: ${silent.join(', ')}${opts.skipSilent ? ' (skipped)' : ''}` : ''})`);
+        say(`${input} -> ${summary.output}${settings.format === 'stem' ? '' : '/'} (${written} stems${silent.length ? `; silent: ${silent.join(', ')}${settings.skipSilent ? ' (skipped)' : ''}` : ''})`);
       } catch (err) {
-        summary = { input, name, output: join(opts.outDir, name), ok: false, error: describe(err, input), stems: [] };
+        summary = { input, name, output: join(settings.outDir, name), ok: false, error: describe(err, input), stems: [] };
         progress.log(`demix separate: ${summary.error}`, process.stderr);
       }
       progress.end(name);
-      summaries.push(summary);
+      results[index] = summary;
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(opts.jobs, Math.max(1, files.length)) }, worker));
+    await Promise.all(runners.map(drain));
   } finally {
     process.removeListener('SIGINT', onSigint);
     progress.close();
-    await separator.dispose?.();
+    await Promise.all(workers.map((w) => w.stop()));
+    if (workers.length === 0) await separator.dispose?.();
   }
-  if (createdOut && summaries.every((t) => !t.ok)) await rmdir(opts.outDir).catch(() => undefined);
-  if (opts.json) process.stdout.write(JSON.stringify({ tracks: summaries }, null, 2) + '\n');
+  const summaries = [...failures, ...results.filter((r) => r !== undefined)];
+  if (createdOut && summaries.every((t) => !t.ok)) await rmdir(settings.outDir).catch(() => undefined);
+  if (json) process.stdout.write(JSON.stringify({ tracks: summaries }, null, 2) + '\n');
   if (controller.signal.aborted) return 130;
   return summaries.some((t) => !t.ok) ? 1 : 0;
 }

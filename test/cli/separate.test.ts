@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Audio } from '../../src/audio/audio.js';
 import { decodeFile } from '../../src/audio/decode.js';
-import { encodeWav } from '../../src/audio/wav.js';
+import { encodeWav, parseWav } from '../../src/audio/wav.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'demix.js');
@@ -181,6 +181,21 @@ test('--two-stems, --stems, --format flac and --sample-rate shape the output', (
   assert.equal(s.code, 0, s.stderr);
   assert.equal(s.stdout, '');
   assert.deepEqual(readdirSync(join(dir, 'some', 'mono 8k')).sort(), ['bass.wav', 'drums.wav']);
+});
+
+test('worker threads (-j 2) and small chunks (--chunk-seconds 2) give stems that sum to the mix', () => {
+  const o = join(dir, 'jobs');
+  const r = demix('separate', files.song, files.mono8k, '-o', o, '-j', '2', '--chunk-seconds', '2', '--two-stems', 'vocals', '--bit-depth', '32', '-q');
+  assert.equal(r.code, 0, r.stderr);
+  for (const [key, name] of [['song', '80s Rock'], ['mono8k', 'mono 8k']]) {
+    const mix = parseWav(readFileSync(files[key]));
+    const [v, a] = ['vocals', 'accompaniment'].map((stem) => parseWav(readFileSync(join(o, name, `${stem}.wav`))));
+    assert.equal(v.channels.length, mix.channels.length);
+    let ref = 0, err = 0;
+    mix.channels.forEach((x, c) => x.forEach((m, i) => ((ref += m * m), (err += (m - v.channels[c][i] - a.channels[c][i]) ** 2))));
+    const snr = 10 * Math.log10(ref / err);
+    assert.ok(snr > 60, `${name}: stems sum to the mix within ${snr.toFixed(1)} dB`);
+  }
 });
 
 test('usage errors exit 2 with one line; help lists every option; --version prints the version', () => {
