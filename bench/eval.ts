@@ -6,7 +6,7 @@ import { siSdr, trackSdr } from '../src/eval/sisdr.js';
 
 const SR = 44100;
 
-/** Deterministic music-like stems [4][2][n]: tones with envelopes, low-passed noise (bass), clicks (drums). */
+/** Deterministic music-like stems [4][2][n]: tones with envelopes, low-passed noise (bass), clicks, stereo noise floor. */
 function stems(n: number, seed: number): Float32Array[][] {
   let s = seed;
   const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5);
@@ -20,7 +20,7 @@ function stems(n: number, seed: number): Float32Array[][] {
       mono[i] = 0.2 * env * tone + (j === 1 ? 0.5 * lp : 0.02 * rand()) + (j === 0 && i % 11025 < 200 ? 0.3 * rand() : 0);
     }
     const pan = 0.3 + 0.1 * j;
-    return [mono.map((v) => v * (1 - pan)), mono.map((v, i) => v * pan + 0.1 * (mono[i - 7] ?? 0))];
+    return [mono.map((v) => v * (1 - pan) + 0.01 * rand()), mono.map((v, i) => v * pan + 0.1 * (mono[i - 7] ?? 0) + 0.01 * rand())];
   });
 }
 
