@@ -179,14 +179,15 @@ async function run(argv: string[]): Promise<number> {
         if (first !== undefined) throw new DemixError('DUPLICATE_TRACK', `${input}: same track name "${name}" as ${first}; separate it in another run`, input);
         seen.set(name, input);
         summary = await runTrack(input, name, (stage, fraction) => progress.update(name, stage, fraction));
+        progress.end(name);
         const silent = summary.stems.filter((st) => st.silent).map((st) => st.name);
         const written = summary.stems.filter((st) => st.path !== null).length;
         say(`${input} -> ${summary.output}${settings.format === 'stem' ? '' : '/'} (${written} stems${silent.length ? `; silent: ${silent.join(', ')}${settings.skipSilent ? ' (skipped)' : ''}` : ''})`);
       } catch (err) {
         summary = { input, name, output: join(settings.outDir, name), ok: false, error: describe(err, input), stems: [] };
+        progress.end(name);
         progress.log(`demix separate: ${summary.error}`, process.stderr);
       }
-      progress.end(name);
       results[index] = summary;
     }
   };
