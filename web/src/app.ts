@@ -89,6 +89,7 @@ function chooseFile(file: File | undefined): void {
 }
 
 function describeRun(info: RunInfo, seconds: number): string {
+  if (info.backend === 'classic') return `Classic separator (no neural model served); separated in ${seconds.toFixed(1)} s.`;
   const engine = info.backend === 'wasm' ? `WebAssembly${info.simd ? ' SIMD' : ''}, ${info.threads} thread${info.threads > 1 ? 's' : ''}` : info.backend;
   return `Model ${info.model} (${engine}); separated in ${seconds.toFixed(1)} s.`;
 }
