@@ -98,7 +98,7 @@ test('reads all five streams of a stem file in NI order', async () => {
     assert.equal(a.channels.length, 2);
     assert.equal(a.channels[0].length, s.mixture.channels[0].length);
     const own = sineAudio(44100, 2, SECONDS, STEM_FREQS[k]).channels[0];
-    assert.ok(bestCorrelation(own, a.channels[0], 64, 2048) > 0.99, `stream ${k}`);
+    assert.ok(bestCorrelation(own, a.channels[0], 64, 2048) > 0.95, `stream ${k}`); // other streams' tones give ~0
   });
   assert.equal(s.metadata, undefined);
   const other = await decodeFile(join(dir, 'x.stem.mp4'), { stream: 3 });
