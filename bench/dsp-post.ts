@@ -3,7 +3,7 @@
 import { Stft, magnitude } from '../src/dsp/stft.js';
 import { hpss } from '../src/dsp/hpss.js';
 import { wiener } from '../src/dsp/wiener.js';
-import { bestOf } from './lib/timing.js';
+import { bestOf, formatTiming, type Timing } from './lib/timing.js';
 
 const SR = 44100;
 const n = SR * 60;
@@ -23,8 +23,8 @@ const stft = await Stft.create();
 const spec = stft.forward(channels);
 const mags = magnitude(spec);
 
-const time = (f: () => void): number => bestOf(2, f);
-const line = (what: string, s: number) => console.log(`${what}: ${s.toFixed(2)} s per minute of stereo audio (${(60 / s).toFixed(0)}x real time)`);
+const time = (f: () => void): Timing => bestOf(2, f);
+const line = (what: string, t: Timing) => console.log(`${what}, per minute of stereo audio: ${formatTiming(t, 60, 2)}`);
 
 hpss(mags[0].subarray(0, 200 * spec.nBins), 200, spec.nBins); // warm-up
 line('HPSS, 17x17 medians, 2 channels', time(() => mags.forEach((m) => hpss(m, spec.nFrames, spec.nBins))));

@@ -1,6 +1,6 @@
 // STFT / iSTFT speed on a 3-minute stereo 44.1 kHz signal (default nFft 4096, hop 1024): npx tsx bench/stft.ts
 import { Stft } from '../src/dsp/stft.js';
-import { bestOf } from './lib/timing.js';
+import { bestOf, formatTiming } from './lib/timing.js';
 
 const SR = 44100;
 const SECONDS = 180;
@@ -21,7 +21,6 @@ stft.inverse(stft.forward(channels.map((x) => x.subarray(0, SR * 5))), SR * 5); 
 let spec = stft.forward(channels);
 const tf = bestOf(3, () => (spec = stft.forward(channels)));
 const ti = bestOf(3, () => stft.inverse(spec, n));
-const line = (what: string, s: number) => console.log(`${what}: ${s.toFixed(3)} s (${(SECONDS / s).toFixed(0)}x real time)`);
 console.log(`3-min stereo 44.1 kHz, nFft ${stft.nFft}, hop ${stft.hop}, ${spec.nFrames} frames/channel, best of 3`);
-line('STFT ', tf);
-line('iSTFT', ti);
+console.log(`STFT : ${formatTiming(tf, SECONDS)}`);
+console.log(`iSTFT: ${formatTiming(ti, SECONDS)}`);
