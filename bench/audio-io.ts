@@ -30,12 +30,19 @@ async function seconds(f: () => Promise<unknown> | unknown): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
+/** Wall and CPU seconds of `f` (CPU time of this process: on a busy shared machine it is what an idle one would take). */
+async function timed(f: () => Promise<unknown> | unknown): Promise<string> {
+  const c0 = process.cpuUsage();
+  const wall = await seconds(f);
+  const c = process.cpuUsage(c0);
+  return `${wall.toFixed(2)} s wall, ${((c.user + c.system) / 1e6).toFixed(2)} s CPU`;
+}
+
 await resample(minute(48000), 44100, 'fast'); // warm-up (WASM compile, JIT)
 for (const [from, to] of [[48000, 44100], [44100, 48000]]) {
   const a = minute(from);
   for (const q of ['medium', 'best'] as ResampleQuality[]) {
-    const t = await seconds(() => resample(a, to, q));
-    console.log(`resample ${from} → ${to} Hz, ${q.padEnd(6)}: ${t.toFixed(2)} s per minute of stereo`);
+    console.log(`resample ${from} → ${to} Hz, ${q.padEnd(6)}: ${await timed(() => resample(a, to, q))} per minute of stereo`);
   }
 }
 

@@ -14,7 +14,7 @@ const CHUNK_SAMPLES = 500_000;
 
 /**
  * `audio` converted to `targetRate` Hz. quality: 'medium' by default (SRC_SINC_MEDIUM_QUALITY, ~120 dB SNR,
- * 90 % of the band kept; 3× faster than 'best', see bench/resample.ts). Rates must be integers within a factor 256.
+ * 90 % of the band kept; 3× faster than 'best', see bench/audio-io.ts). Rates must be integers within a factor 256.
  */
 export async function resample(audio: Audio, targetRate: number, quality: ResampleQuality = 'medium'): Promise<Audio> {
   const from = audio.sampleRate;
