@@ -60,5 +60,9 @@ export async function loadOnnxModel(path: string, opts: NodeModelOptions = {}): 
   return createOnnxSeparator({ session, Tensor: ort.Tensor, card, chunkFrames: opts.chunkFrames, file: path });
 }
 
-registerModel(DEFAULT_MODEL_NAME, () => loadOnnxModel(shippedModelPath()), 'demix 4-stem neural network (ONNX, shipped in models/)');
+registerModel(
+  DEFAULT_MODEL_NAME,
+  () => loadOnnxModel(shippedModelPath()),
+  existsSync(shippedModelPath()) ? 'demix 4-stem neural network (ONNX, shipped in models/)' : 'demix 4-stem neural network (not installed: models/demix-4s.onnx is missing)',
+);
 registerModelLoader('.onnx', (path) => loadOnnxModel(path));
