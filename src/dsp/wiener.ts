@@ -58,14 +58,25 @@ export function wiener(mix: Spectrogram, estimates: Float32Array[][], iterations
   return out;
 }
 
+/** Adds bin f of a stereo estimate (y0, y1) to the sums of y·yᴴ ([R00, R11, Re R01, Im R01] per bin) and of v. */
+function addToCovariance(sums: Float64Array, power: Float64Array, f: number, y0r: number, y0i: number, y1r: number, y1i: number): void {
+  const p0 = y0r * y0r + y0i * y0i;
+  const p1 = y1r * y1r + y1i * y1i;
+  sums[4 * f] += p0;
+  sums[4 * f + 1] += p1;
+  sums[4 * f + 2] += y0r * y1r + y0i * y1i; // y0 · conj(y1)
+  sums[4 * f + 3] += y0i * y1r - y0r * y1i;
+  power[f] += (p0 + p1) / 2;
+}
+
 /**
  * Accumulates, frame by frame, R_j(f) = Σ_t y_j y_jᴴ / (eps + Σ_t v_j) with v_j the mean over channels of |y_j|²,
  * so the EM needs no separate pass over the estimates. finish() gives, per source, (nBins * 4) float64
  * [R00, R11, Re R01, Im R01] (mono: R00 only).
  */
 class SpatialCovariance {
-  private readonly sums: Float64Array[]; // [source] of (nBins * 4)
-  private readonly power: Float64Array[]; // [source] of (nBins): Σ_t v_j
+  readonly sums: Float64Array[]; // [source] of (nBins * 4)
+  readonly power: Float64Array[]; // [source] of (nBins): Σ_t v_j
   constructor(nSrc: number, private readonly nBins: number, private readonly nCh: number) {
     this.sums = Array.from({ length: nSrc }, () => new Float64Array(nBins * 4));
     this.power = Array.from({ length: nSrc }, () => new Float64Array(nBins));
@@ -88,16 +99,7 @@ class SpatialCovariance {
     }
     const r1 = y.re[1];
     const i1 = y.im[1];
-    for (let f = 0; f < this.nBins; f++) {
-      const a = o + f;
-      const p0 = r0[a] * r0[a] + i0[a] * i0[a];
-      const p1 = r1[a] * r1[a] + i1[a] * i1[a];
-      r[4 * f] += p0;
-      r[4 * f + 1] += p1;
-      r[4 * f + 2] += r0[a] * r1[a] + i0[a] * i1[a]; // y0 · conj(y1)
-      r[4 * f + 3] += i0[a] * r1[a] - r0[a] * i1[a];
-      vSum[f] += (p0 + p1) / 2;
-    }
+    for (let f = 0; f < this.nBins; f++) addToCovariance(r, vSum, f, r0[o + f], i0[o + f], r1[o + f], i1[o + f]);
   }
 
   finish(eps: number): Float64Array[] {
@@ -144,8 +146,8 @@ function softMasks(mix: Spectrogram, estimates: Float32Array[][], out: Spectrogr
 
 /**
  * One EM step for stereo, frame by frame and, within a frame, in passes over the bins: v_j from the current y_j,
- * Cxx = Σ_j v_j R_j + reg·I, y_j ← v_j R_j Cxx⁻¹ x, then the residual x − Σ_j y_j is shared out in proportion to v_j.
- * The new estimates feed `next` (the covariances of the following iteration).
+ * Cxx = Σ_j v_j R_j + reg·I, z = Cxx⁻¹ x, y_j ← v_j R_j z. The residual x − Σ_j y_j = reg·z (the regularisation's
+ * share) is given back in proportion to v_j, so Σ_j y_j = x. The new estimates feed `next` in the same pass.
  */
 function filterStereo(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], reg: number, next: SpatialCovariance | undefined): void {
   const { nFrames, nBins } = mix;
@@ -154,7 +156,6 @@ function filterStereo(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], r
   const vTotal = new Float64Array(nBins);
   const cxx = new Float64Array(4 * nBins); // Σ_j v_j R_j per bin: [c00, c11, Re c01, Im c01]
   const z = new Float64Array(4 * nBins); // Cxx⁻¹ x per bin: [z0r, z0i, z1r, z1i]
-  const e = new Float64Array(4 * nBins); // residual x − Σ_j y_j per bin, same layout
   const [xr0, xr1] = mix.re;
   const [xi0, xi1] = mix.im;
   for (let t = 0; t < nFrames; t++) {
@@ -194,19 +195,18 @@ function filterStereo(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], r
       z[4 * f + 1] = (c11 * x0i - (c01r * x1i + c01i * x1r)) * invDet;
       z[4 * f + 2] = (c00 * x1r - (c01r * x0r + c01i * x0i)) * invDet;
       z[4 * f + 3] = (c00 * x1i - (c01r * x0i - c01i * x0r)) * invDet;
-      e[4 * f] = x0r;
-      e[4 * f + 1] = x0i;
-      e[4 * f + 2] = x1r;
-      e[4 * f + 3] = x1i;
     }
     for (let j = 0; j < nSrc; j++) {
-      // y_j = v_j R_j z, R_j = [[r00, r01], [conj r01, r11]].
+      // y_j = v_j R_j z + g_j z, R_j = [[r00, r01], [conj r01, r11]], g_j = reg · v_j / Σ_k v_k (reg / J if all are 0).
       const R = cov[j];
       const vj = v[j];
       const [yr0, yr1] = y[j].re;
       const [yi0, yi1] = y[j].im;
+      const sums = next?.sums[j];
+      const power = next?.power[j];
       for (let f = 0; f < nBins; f++) {
         const w = vj[f];
+        const g = vTotal[f] > 0 ? (reg * w) / vTotal[f] : reg / nSrc;
         const r00 = R[4 * f];
         const r11 = R[4 * f + 1];
         const r01r = R[4 * f + 2];
@@ -215,35 +215,18 @@ function filterStereo(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], r
         const z0i = z[4 * f + 1];
         const z1r = z[4 * f + 2];
         const z1i = z[4 * f + 3];
-        const a0r = w * (r00 * z0r + r01r * z1r - r01i * z1i);
-        const a0i = w * (r00 * z0i + r01r * z1i + r01i * z1r);
-        const a1r = w * (r01r * z0r + r01i * z0i + r11 * z1r);
-        const a1i = w * (r01r * z0i - r01i * z0r + r11 * z1i);
+        const a0r = w * (r00 * z0r + r01r * z1r - r01i * z1i) + g * z0r;
+        const a0i = w * (r00 * z0i + r01r * z1i + r01i * z1r) + g * z0i;
+        const a1r = w * (r01r * z0r + r01i * z0i + r11 * z1r) + g * z1r;
+        const a1i = w * (r01r * z0i - r01i * z0r + r11 * z1i) + g * z1i;
         const a = o + f;
         yr0[a] = a0r;
         yi0[a] = a0i;
         yr1[a] = a1r;
         yi1[a] = a1i;
-        e[4 * f] -= a0r;
-        e[4 * f + 1] -= a0i;
-        e[4 * f + 2] -= a1r;
-        e[4 * f + 3] -= a1i;
+        if (sums && power) addToCovariance(sums, power, f, yr0[a], yi0[a], yr1[a], yi1[a]);
       }
     }
-    for (let j = 0; j < nSrc; j++) {
-      const vj = v[j];
-      const [yr0, yr1] = y[j].re;
-      const [yi0, yi1] = y[j].im;
-      for (let f = 0; f < nBins; f++) {
-        const w = vTotal[f] > 0 ? vj[f] / vTotal[f] : 1 / nSrc;
-        const a = o + f;
-        yr0[a] += w * e[4 * f];
-        yi0[a] += w * e[4 * f + 1];
-        yr1[a] += w * e[4 * f + 2];
-        yi1[a] += w * e[4 * f + 3];
-      }
-    }
-    if (next) for (let j = 0; j < nSrc; j++) next.add(j, y[j], t);
   }
 }
 
