@@ -1,16 +1,15 @@
 // `demix karaoke`: the two-stem shortcut, a song in, its instrumental (optionally with a quiet guide
 // vocal) and its a cappella out.
 import { unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Audio } from '../audio/audio.js';
 import { writeAudio } from '../audio/encode.js';
 import { DemixError } from '../errors.js';
-import { defaultModelName } from '../models/node.js';
 import { formatHelp, type OptionSpec } from './args.js';
 import type { Command } from './commands.js';
 import type { OutputFormat } from '../audio/encode.js';
-import { checkOutput, finishMix, MIX_OPTIONS, OUTPUT_FORMATS, parseDjOptions, readMixSettings } from './mixdown.js';
-import { trackName } from './separate.js';
+import { checkOutput, DJ_COMMON_OPTIONS, DjConsole, finishMix, MIX_OPTIONS, OUTPUT_FORMATS, parseDjOptions, readMixSettings } from './mixdown.js';
+import { trackName } from './separate-track.js';
 import { loadStemSet, sumStems } from './stem-set.js';
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -18,9 +17,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'guide-vocals', type: 'string', value: 'DB', description: 'mix the lead vocal into the instrumental at this gain, e.g. -18 (default: none)' },
   { name: 'format', short: 'f', type: 'string', value: OUTPUT_FORMATS.join('|'), description: 'output file format', default: 'wav' },
   ...MIX_OPTIONS.filter((o) => ['bit-depth', 'bitrate', 'overwrite', 'ceiling'].includes(o.name)),
-  { name: 'model', short: 'm', type: 'string', value: 'NAME|FILE', description: 'separator', default: defaultModelName() },
-  { name: 'quiet', short: 'q', type: 'boolean', description: 'print nothing but errors' },
-  { name: 'help', short: 'h', type: 'boolean', description: 'show this help' },
+  ...DJ_COMMON_OPTIONS,
 ];
 
 const HELP = formatHelp(
@@ -48,33 +45,35 @@ async function run(argv: string[]): Promise<number> {
   const dir = join(values.output as string, trackName(input));
   const targets = { instrumental: join(dir, `instrumental.${format}`), acappella: join(dir, `acappella.${format}`) };
   for (const t of Object.values(targets)) await checkOutput(t, mix.overwrite);
-  const say = (line: string) => {
-    if (!values.quiet) process.stdout.write(line + '\n');
-  };
-
-  const set = await loadStemSet(input, { model: values.model as string, twoStems: true });
-  for (const note of set.notes) say(`note: ${note}`);
-  const band = Object.keys(set.stems).filter((n) => n !== 'vocals');
-  const vocals = set.stems.vocals;
-  let instrumental: Audio = band.length === 1 ? set.stems[band[0]] : sumStems(set, band);
-  if (guideDb !== undefined) {
-    const withGuide = sumStems(set, [...band, 'vocals'], { vocals: Math.pow(10, guideDb / 20) });
-    const finished = finishMix(withGuide, { mode: 'limit', ceilingDb: mix.ceilingDb });
-    instrumental = finished.audio;
-    say(`guide vocals at ${guideDb} dB; ${finished.report.join('; ')}`);
-  }
-  const written: string[] = [];
+  const con = new DjConsole(values.quiet === true);
   try {
-    for (const [path, audio] of [[targets.instrumental, instrumental], [targets.acappella, vocals]] as const) {
-      await writeAudio(path, audio, { format: format as OutputFormat, bitDepth: mix.bitDepth, bitrate: mix.bitrate, overwrite: mix.overwrite });
-      written.push(path);
+    const set = await loadStemSet(input, { model: values.model as string, twoStems: true, onProgress: con.progressFor(basename(input)) });
+    con.done(basename(input));
+    for (const note of set.notes) con.say(`note: ${note}`);
+    const band = Object.keys(set.stems).filter((n) => n !== 'vocals');
+    const vocals = set.stems.vocals;
+    let instrumental: Audio = band.length === 1 ? set.stems[band[0]] : sumStems(set, band);
+    if (guideDb !== undefined) {
+      const withGuide = sumStems(set, [...band, 'vocals'], { vocals: Math.pow(10, guideDb / 20) });
+      const finished = finishMix(withGuide, { mode: 'limit', ceilingDb: mix.ceilingDb });
+      instrumental = finished.audio;
+      con.say(`guide vocals at ${guideDb} dB; ${finished.report.join('; ')}`);
     }
-  } catch (err) {
-    await Promise.all(written.map((p) => unlink(p).catch(() => undefined)));
-    throw err;
+    const written: string[] = [];
+    try {
+      for (const [path, audio] of [[targets.instrumental, instrumental], [targets.acappella, vocals]] as const) {
+        await writeAudio(path, audio, { format: format as OutputFormat, bitDepth: mix.bitDepth, bitrate: mix.bitrate, overwrite: mix.overwrite });
+        written.push(path);
+      }
+    } catch (err) {
+      await Promise.all(written.map((p) => unlink(p).catch(() => undefined)));
+      throw err;
+    }
+    con.say(`${input} -> ${targets.instrumental}, ${targets.acappella}`);
+    return 0;
+  } finally {
+    con.close();
   }
-  say(`${input} -> ${targets.instrumental}, ${targets.acappella}`);
-  return 0;
 }
 
 export const karaokeCommand: Command = {

@@ -1,5 +1,6 @@
 // `demix mashup`: stems of one song laid over stems of another, matched in tempo and key and aligned on
 // the first downbeat, then mixed through the true-peak limiter.
+import { basename } from 'node:path';
 import type { Audio } from '../audio/audio.js';
 import { lengthOf } from '../audio/audio.js';
 import { toStereo } from '../audio/channels.js';
@@ -9,10 +10,9 @@ import { dbToGain } from '../dsp/limiter.js';
 import { stretch } from '../dsp/stretch.js';
 import { estimateTempo, MIN_TEMPO_SECONDS, type TempoEstimate } from '../dsp/tempo.js';
 import { DemixError } from '../errors.js';
-import { defaultModelName } from '../models/node.js';
 import { formatHelp, listOption, type OptionSpec, type ParsedArgs } from './args.js';
 import type { Command } from './commands.js';
-import { checkOutput, finishMix, MIX_OPTIONS, parseDjOptions, readMixSettings, writeMix } from './mixdown.js';
+import { checkOutput, DJ_COMMON_OPTIONS, DjConsole, finishMix, MIX_OPTIONS, parseDjOptions, readMixSettings, writeMix, type MixSettings } from './mixdown.js';
 import { FOUR_STEMS, loadStemSet, sumStems, type StemSet } from './stem-set.js';
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -30,9 +30,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'offset', type: 'string', value: 'SECONDS', description: 'move the taken stems later (+) or earlier (-) after downbeat alignment', default: '0' },
   { name: 'source-gain', type: 'string', value: 'DB', description: 'gain of the moved stems', default: '0' },
   ...MIX_OPTIONS,
-  { name: 'model', short: 'm', type: 'string', value: 'NAME|FILE', description: 'separator for plain songs', default: defaultModelName() },
-  { name: 'quiet', short: 'q', type: 'boolean', description: 'print nothing but errors' },
-  { name: 'help', short: 'h', type: 'boolean', description: 'show this help' },
+  ...DJ_COMMON_OPTIONS,
 ];
 
 const HELP = formatHelp(
@@ -131,19 +129,41 @@ async function run(argv: string[]): Promise<number> {
   if (!output) throw new DemixError('usage', 'missing -o/--output FILE');
   const plan = planMashup(values);
   const settings = readMixSettings(values);
-  const bpm = numberOption(values, 'bpm', 30, 300);
-  const sourceBpm = numberOption(values, 'source-bpm', 30, 300);
-  const targetBpm = numberOption(values, 'target-bpm', 30, 300);
-  const semitonesOpt = numberOption(values, 'semitones', -24, 24);
-  const offset = numberOption(values, 'offset', -600, 600) ?? 0;
-  const sourceGain = dbToGain(numberOption(values, 'source-gain', -60, 24) ?? 0);
-  await checkOutput(output, settings.overwrite);
-  const say = (line: string) => {
-    if (!values.quiet) process.stdout.write(line + '\n');
+  const options = {
+    bpm: numberOption(values, 'bpm', 30, 300),
+    sourceBpm: numberOption(values, 'source-bpm', 30, 300),
+    targetBpm: numberOption(values, 'target-bpm', 30, 300),
+    semitonesOpt: numberOption(values, 'semitones', -24, 24),
+    offset: numberOption(values, 'offset', -600, 600) ?? 0,
+    sourceGain: dbToGain(numberOption(values, 'source-gain', -60, 24) ?? 0),
   };
+  await checkOutput(output, settings.overwrite);
+  const con = new DjConsole(values.quiet === true);
+  try {
+    return await mashup(plan, { ...options, model: values.model as string, output, settings }, con);
+  } finally {
+    con.close();
+  }
+}
 
+interface MashupOptions {
+  model: string; // separator for plain songs
+  output: string;
+  settings: MixSettings;
+  bpm?: number;
+  sourceBpm?: number;
+  targetBpm?: number;
+  semitonesOpt?: number;
+  offset: number;
+  sourceGain: number;
+}
+
+async function mashup(plan: Plan, o: MashupOptions, con: DjConsole): Promise<number> {
+  const { model, output, settings, bpm, sourceBpm, targetBpm, semitonesOpt, offset, sourceGain } = o;
+  const say = (line: string) => con.say(line);
   const load = async (path: string, needed: string[]): Promise<StemSet> => {
-    const set = await loadStemSet(path, { model: values.model as string });
+    const set = await loadStemSet(path, { model, onProgress: con.progressFor(basename(path)) });
+    con.done(basename(path));
     for (const note of set.notes) say(`note: ${note}`);
     const missing = needed.filter((s) => !set.stems[s]);
     if (missing.length > 0) throw new DemixError('MISSING_STEM', `${path}: has no ${missing.join(', ')} stem (it holds ${Object.keys(set.stems).join(', ')})`, path);

@@ -6,9 +6,18 @@ import type { Audio } from '../audio/audio.js';
 import { writeAudio, type OutputFormat } from '../audio/encode.js';
 import { gainToDb, limit, normalizePeak, samplePeak, truePeak } from '../dsp/limiter.js';
 import { DemixError } from '../errors.js';
+import { defaultModelName } from '../models/node.js';
 import { intOption, parseOptions, type OptionSpec, type ParsedArgs } from './args.js';
+import { Progress, progressMode } from './progress.js';
 
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['wav', 'flac', 'mp3'];
+
+/** The separator choice (for songs that are not stems yet), -q and -h: the tail of every DJ command's options. */
+export const DJ_COMMON_OPTIONS: readonly OptionSpec[] = [
+  { name: 'model', short: 'm', type: 'string', value: 'NAME|FILE', description: 'separator for songs that are not stems yet', default: defaultModelName() },
+  { name: 'quiet', short: 'q', type: 'boolean', description: 'print nothing but errors' },
+  { name: 'help', short: 'h', type: 'boolean', description: 'show this help' },
+];
 
 /** Options every mixing command shares (peak control and output encoding). */
 export const MIX_OPTIONS: readonly OptionSpec[] = [
@@ -34,6 +43,36 @@ export function parseDjOptions(argv: string[], specs: readonly OptionSpec[]): Pa
     } else joined.push(argv[i]);
   }
   return parseOptions(joined, specs);
+}
+
+/**
+ * What the DJ commands print: result lines on stdout; the progress of separations as a bar on a terminal
+ * (lines when piped) on stderr; with -q nothing but errors.
+ */
+export class DjConsole {
+  private readonly progress: Progress;
+
+  constructor(private readonly quiet: boolean) {
+    this.progress = new Progress(process.stderr, progressMode(process.stderr, quiet));
+  }
+
+  say(line: string): void {
+    if (!this.quiet) this.progress.log(line, process.stdout);
+  }
+
+  /** A progress callback for `task` (e.g. the song being separated). */
+  progressFor(task: string): (stage: string, fraction: number) => void {
+    return (stage, fraction) => this.progress.update(task, stage, fraction);
+  }
+
+  /** Ends the progress of `task`. */
+  done(task: string): void {
+    this.progress.end(task);
+  }
+
+  close(): void {
+    this.progress.close();
+  }
 }
 
 export interface MixSettings {

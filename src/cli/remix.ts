@@ -1,9 +1,9 @@
 // `demix remix`: re-balance a song from its stems (dB gains, mute, solo) into one file that does not clip.
+import { basename } from 'node:path';
 import { DemixError } from '../errors.js';
-import { defaultModelName } from '../models/node.js';
 import { formatHelp, listOption, type OptionSpec } from './args.js';
 import type { Command } from './commands.js';
-import { checkOutput, finishMix, MIX_OPTIONS, parseDjOptions, readMixSettings, writeMix } from './mixdown.js';
+import { checkOutput, DJ_COMMON_OPTIONS, DjConsole, finishMix, MIX_OPTIONS, parseDjOptions, readMixSettings, writeMix } from './mixdown.js';
 import { FOUR_STEMS, loadStemSet, sumStems, TWO_STEMS } from './stem-set.js';
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -12,9 +12,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'mute', type: 'string', value: 'LIST', description: 'stems to leave out, e.g. bass,other' },
   { name: 'solo', type: 'string', value: 'LIST', description: 'keep only these stems, e.g. vocals' },
   ...MIX_OPTIONS,
-  { name: 'model', short: 'm', type: 'string', value: 'NAME|FILE', description: 'separator when the input is a plain song', default: defaultModelName() },
-  { name: 'quiet', short: 'q', type: 'boolean', description: 'print nothing but errors' },
-  { name: 'help', short: 'h', type: 'boolean', description: 'show this help' },
+  ...DJ_COMMON_OPTIONS,
 ];
 
 const HELP = formatHelp(
@@ -72,20 +70,24 @@ async function run(argv: string[]): Promise<number> {
     if (!known.includes(n)) throw new DemixError('usage', `unknown stem "${n}" (stems: ${known.join(', ')})`);
   }
   await checkOutput(output, settings.overwrite);
-  const say = (line: string) => {
-    if (!values.quiet) process.stdout.write(line + '\n');
-  };
-
-  const set = await loadStemSet(positionals[0], { model: values.model as string });
-  for (const note of set.notes) say(`note: ${note}`);
-  const names = Object.keys(set.stems);
-  const gains = stemGains(names, gainsDb, mute, solo);
-  const { audio, report } = finishMix(sumStems(set, names, gains), settings);
-  await writeMix(output, audio, settings);
-  const levels = names.map((n) => (gains[n] === 0 ? `${n} muted` : `${n} ${gainsDb[n] ? `${gainsDb[n] > 0 ? '+' : ''}${gainsDb[n]} dB` : '0 dB'}`));
-  say(`${positionals[0]} -> ${output} (${levels.join(', ')})`);
-  for (const line of report) say(line);
-  return 0;
+  const con = new DjConsole(values.quiet === true);
+  const say = (line: string) => con.say(line);
+  try {
+    const input = positionals[0];
+    const set = await loadStemSet(input, { model: values.model as string, onProgress: con.progressFor(basename(input)) });
+    con.done(basename(input));
+    for (const note of set.notes) say(`note: ${note}`);
+    const names = Object.keys(set.stems);
+    const gains = stemGains(names, gainsDb, mute, solo);
+    const { audio, report } = finishMix(sumStems(set, names, gains), settings);
+    await writeMix(output, audio, settings);
+    const levels = names.map((n) => (gains[n] === 0 ? `${n} muted` : `${n} ${gainsDb[n] ? `${gainsDb[n] > 0 ? '+' : ''}${gainsDb[n]} dB` : '0 dB'}`));
+    say(`${input} -> ${output} (${levels.join(', ')})`);
+    for (const line of report) say(line);
+    return 0;
+  } finally {
+    con.close();
+  }
 }
 
 export const remixCommand: Command = {

@@ -11,6 +11,7 @@ import { writeStemFile } from '../../src/audio/stems-mp4-node.js';
 import { readStemFile } from '../../src/audio/decode.js';
 import { bestCorrelation } from './helpers.js';
 import { DemixError } from '../../src/errors.js';
+import { frequencyOf as measure } from '../dsp/signals.js';
 
 const SR = 44100;
 const dir = mkdtempSync(join(tmpdir(), 'demix-stems-test-'));
@@ -36,14 +37,7 @@ function decodeStream(file: string, index: number): Float32Array {
   return all.filter((_, i) => i % 2 === 0);
 }
 
-/** Frequency (Hz) from rising zero crossings in the middle half. */
-function frequencyOf(y: Float32Array): number {
-  const a = Math.floor(y.length / 4);
-  const b = Math.floor((3 * y.length) / 4);
-  let n = 0;
-  for (let i = a + 1; i < b; i++) if (y[i - 1] < 0 && y[i] >= 0) n++;
-  return n / ((b - a) / SR);
-}
+const frequencyOf = (y: Float32Array): number => measure(y, SR);
 
 test('writeStemFile: five AAC streams in NI order, NI track flags, manifest with the given names and colours', async () => {
   const file = join(dir, 'song.stem.mp4');

@@ -31,3 +31,12 @@ export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): nu
   }
   return err / ref;
 }
+
+/** Frequency (Hz) of a steady tone: rising zero crossings counted over the middle half of `y` (samples). */
+export function frequencyOf(y: Float32Array, sampleRate: number): number {
+  const a = Math.floor(y.length / 4);
+  const b = Math.floor((3 * y.length) / 4);
+  let crossings = 0;
+  for (let i = a + 1; i < b; i++) if (y[i - 1] < 0 && y[i] >= 0) crossings++;
+  return crossings / ((b - a) / sampleRate);
+}

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stretch } from '../../src/dsp/stretch.js';
+import { frequencyOf as measure } from './signals.js';
 
 const SR = 44100;
 
@@ -10,14 +11,7 @@ function tone(freq: number, seconds: number): Float32Array {
   return x;
 }
 
-/** Frequency (Hz) by counting rising zero crossings over the middle half of `y`. */
-function frequencyOf(y: Float32Array): number {
-  const a = Math.floor(y.length / 4);
-  const b = Math.floor((3 * y.length) / 4);
-  let crossings = 0;
-  for (let i = a + 1; i < b; i++) if (y[i - 1] < 0 && y[i] >= 0) crossings++;
-  return crossings / ((b - a) / SR);
-}
+const frequencyOf = (y: Float32Array): number => measure(y, SR);
 
 test('time-stretch keeps the target duration and the pitch', async () => {
   const x = tone(440, 2);
