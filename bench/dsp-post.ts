@@ -1,7 +1,8 @@
 // Cost of the spectrogram post-processing per minute of 44.1 kHz stereo audio (nFft 4096, hop 1024):
-// HPSS (both channels) and the 4-target Wiener filter at 0, 1 and 2 EM iterations. npx tsx bench/dsp-post.ts
+// HPSS (both channels), centre masks and the 4-target Wiener filter at 0, 1 and 2 EM iterations. npx tsx bench/dsp-post.ts
 import { Stft, magnitude } from '../src/dsp/stft.js';
 import { hpss } from '../src/dsp/hpss.js';
+import { centreMasks } from '../src/dsp/midside.js';
 import { wiener } from '../src/dsp/wiener.js';
 import { bestOf, formatTiming, type Timing } from './lib/timing.js';
 
@@ -29,6 +30,7 @@ const line = (what: string, t: Timing) => console.log(`${what}, per minute of st
 hpss(mags[0].subarray(0, 200 * spec.nBins), 200, spec.nBins); // warm-up
 line('HPSS, 17x17 medians, 2 channels', time(() => mags.forEach((m) => hpss(m, spec.nFrames, spec.nBins))));
 line('HPSS, 31x31 medians, 2 channels', time(() => mags.forEach((m) => hpss(m, spec.nFrames, spec.nBins, { harmonicKernel: 31, percussiveKernel: 31 }))));
+line('Centre masks, 5-frame smoothing', time(() => centreMasks(spec)));
 // Four rough magnitude estimates (shares of the mixture magnitude, different per target).
 const estimates = [0.4, 0.3, 0.2, 0.1].map((w, j) => mags.map((m) => m.map((v, i) => v * (w + 0.3 * (((i * (j + 3)) % 7) / 7)))));
 for (const it of [0, 1, 2]) line(`Wiener, 4 targets, ${it} iteration(s)`, time(() => wiener(spec, estimates, it)));
