@@ -68,7 +68,6 @@ export class SeparationClient extends Emitter<SeparationEvents> {
     if (!job || job.cancelTimer) return;
     this.worker?.postMessage({ type: 'cancel', id: job.id } satisfies WorkerRequest);
     job.cancelTimer = setTimeout(() => {
-      this.terminate();
       this.finish(job, () => job.reject(new CancelledError()));
     }, CANCEL_GRACE_MS);
   }
@@ -85,7 +84,6 @@ export class SeparationClient extends Emitter<SeparationEvents> {
     worker.onerror = (e) => {
       e.preventDefault();
       const job = this.job;
-      this.terminate();
       if (job) this.finish(job, () => job.reject(new Error(`The separation worker failed: ${e.message || 'unknown error'}`)));
     };
     this.worker = worker;
@@ -97,10 +95,15 @@ export class SeparationClient extends Emitter<SeparationEvents> {
     this.worker = null;
   }
 
+  /**
+   * Ends `job`. The worker goes too: idle, it would keep the model, its WebAssembly heaps and the
+   * garbage of the last song (hundreds of MB for a long one); a new one starts in about a second.
+   */
   private finish(job: Job, settle: () => void): void {
     if (this.job !== job) return;
     clearTimeout(job.cancelTimer);
     this.job = null;
+    this.terminate();
     settle();
   }
 

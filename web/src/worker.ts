@@ -24,21 +24,17 @@ const scope = self as unknown as {
 // web/build.ts copies the SIMD build's pffft.wasm next to the bundle (onnxruntime-web needs WASM SIMD anyway).
 configureFft({ locateFile: () => new URL('./pffft.wasm', import.meta.url).href });
 
-let cached: { key: string; separator: Separator; info: RunInfo } | null = null;
 const running = new Map<number, AbortController>();
 
-async function getSeparator(settings: SeparationSettings): Promise<{ separator: Separator; info: RunInfo }> {
-  const key = JSON.stringify([settings.backend, settings.threads, settings.modelUrl]); // not `stems`: same model
-  if (cached?.key === key) return cached;
-  await cached?.separator.dispose?.();
-  cached = null;
+/** The shipped model, or the classic separator when the server has none (or it is asked for). */
+async function loadSeparator(settings: SeparationSettings): Promise<{ separator: Separator; info: RunInfo }> {
   const loaded = settings.backend === 'classic' ? null : await loadOnnxSeparator(settings);
-  const entry = loaded ?? {
-    separator: await createClassicSeparator(),
-    info: { model: 'classic', backend: 'classic', threads: 1, simd: false, crossOriginIsolated: self.crossOriginIsolated },
-  };
-  cached = { key, ...entry };
-  return cached;
+  return (
+    loaded ?? {
+      separator: createClassicSeparator(),
+      info: { model: 'classic', backend: 'classic', threads: 1, simd: false, crossOriginIsolated: self.crossOriginIsolated },
+    }
+  );
 }
 
 async function run(request: Extract<WorkerRequest, { type: 'separate' }>, signal: AbortSignal): Promise<void> {
@@ -49,7 +45,7 @@ async function run(request: Extract<WorkerRequest, { type: 'separate' }>, signal
   let mix = toStereo({ sampleRate: request.sampleRate, channels: request.channels });
   if (mix.sampleRate !== WORK_RATE) mix = await resample(mix, WORK_RATE);
   progress(0, 'loading model');
-  const { separator, info } = await getSeparator(settings);
+  const { separator, info } = await loadSeparator(settings);
   scope.postMessage({ type: 'info', id, info });
   signal.throwIfAborted();
   const named = await separateAudio(mix, separator, {
