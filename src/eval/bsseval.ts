@@ -88,23 +88,47 @@ export function bssEval(references: Samples[][], estimates: Samples[][], options
   const M = nsrc * nchan;
   const refs = references.flat(); // [M] channel m = j * nchan + c
   const ests = estimates.flat(); // [M]
-  const { gamma, cross } = correlations(refs, ests, nsampl, L);
-  // Filters onto all sources: [L][M][M] (delay, reference channel, estimate channel).
-  const solved = solveBlockToeplitz(gamma, M, L, cross, M, EPS);
-  const filtersAll = solved.x;
+  // Reference channels spanning the filter subspace: a channel identical to an earlier one (dual-mono
+  // stems) or all-zero adds no direction, only an exact singularity, so it is left out of the solves.
+  const basis = spanningChannels(refs, nsampl);
+  const B = basis.length;
+  const { gamma, cross } = correlations(basis.map((m) => refs[m]), ests, nsampl, L);
+  // Filters onto all sources: [L][B][M] (delay, basis channel, estimate channel).
+  const solved = solveBlockToeplitz(gamma, B, L, cross, M, EPS);
   let ridge = solved.ridge;
-  // Filters onto each source alone: [nsrc] of [L][nchan][nchan].
-  const filtersOwn: Float64Array[] = [];
+  // Filters onto each source alone: [nsrc] of [L][own basis channels][nchan].
+  const own: { rows: number[]; filters: Float64Array }[] = [];
   for (let j = 0; j < nsrc; j++) {
-    const idx = Array.from({ length: nchan }, (_, c) => j * nchan + c);
-    const own = solveBlockToeplitz(subBlocks(gamma, M, L, idx, idx), nchan, L, subBlocks(cross, M, L, idx, idx), nchan, EPS);
-    filtersOwn.push(own.x);
-    ridge = Math.max(ridge, own.ridge);
+    const rows = basis.flatMap((m, q) => (Math.floor(m / nchan) === j ? [q] : []));
+    const cols = Array.from({ length: nchan }, (_, c) => j * nchan + c);
+    const g = subBlocks(gamma, B, B, L, rows, rows);
+    const solvedOwn = solveBlockToeplitz(g, rows.length, L, subBlocks(cross, B, M, L, rows, cols), nchan, EPS);
+    own.push({ rows, filters: solvedOwn.x });
+    ridge = Math.max(ridge, solvedOwn.ridge);
   }
 
   const nwin = window < nsampl ? Math.floor((nsampl - window + hop) / hop) : 1;
   const frameLen = Math.min(window, nsampl);
-  return { ...scoreFrames(refs, ests, nsrc, nchan, nsampl, nwin, frameLen, hop, L, filtersAll, filtersOwn), ridge };
+  const frames = scoreFrames(refs, ests, nsrc, nchan, nsampl, nwin, frameLen, hop, L, basis, solved.x, own);
+  return { ...frames, ridge };
+}
+
+/** Indices of the channels that are neither all-zero nor an exact copy of an earlier channel. */
+function spanningChannels(channels: Samples[], nsampl: number): number[] {
+  const keep: number[] = [];
+  for (let m = 0; m < channels.length; m++) {
+    const x = channels[m];
+    let zero = true;
+    for (let n = 0; n < nsampl && zero; n++) if (x[n] !== 0) zero = false;
+    if (zero) continue;
+    const copy = keep.some((k) => {
+      const y = channels[k];
+      for (let n = 0; n < nsampl; n++) if (x[n] !== y[n]) return false;
+      return true;
+    });
+    if (!copy) keep.push(m);
+  }
+  return keep;
 }
 
 /** museval's silence test over samples [from, to): every sample's sum over channels is exactly 0. */
@@ -128,13 +152,14 @@ function copyWindow(dst: Float64Array, src: Samples, from: number, end: number):
 
 /**
  * Lagged inner products over the whole signals (zero outside [0, nsampl)):
- * gamma [L][M][M]: gamma[k][m][q] = sum_n ref_m[n] ref_q[n + k];
- * cross [L][M][M]: cross[a][m][e] = sum_n ref_m[n] est_e[n + a].
+ * gamma [L][M][M]: gamma[k][m][q] = sum_n ref_m[n] ref_q[n + k] (M references);
+ * cross [L][M][E]: cross[a][m][e] = sum_n ref_m[n] est_e[n + a] (E estimate channels).
  * Block-wise: each block of ref_m is correlated with the matching span of the other signal widened by
  * L-1 samples on both sides; cross-spectra are summed over blocks and inverted once per pair.
  */
 function correlations(refs: Samples[], ests: Samples[], nsampl: number, L: number) {
   const M = refs.length;
+  const E = ests.length;
   const N = nextPow2(Math.max(8192, 4 * L));
   const B = N - 2 * (L - 1); // block hop
   const bins = N / 2 + 1;
@@ -143,7 +168,7 @@ function correlations(refs: Samples[], ests: Samples[], nsampl: number, L: numbe
   const xIm = refs.map(() => new Float64Array(bins));
   const yRe = [...refs, ...ests].map(() => new Float64Array(bins));
   const yIm = [...refs, ...ests].map(() => new Float64Array(bins));
-  const npairs = M * M + M * M; // ref x ref (all ordered pairs, only m <= q used) then ref x est
+  const npairs = M * M + M * E; // ref x ref (all ordered pairs, only m <= q used) then ref x est
   const accRe = Array.from({ length: npairs }, () => new Float64Array(bins));
   const accIm = Array.from({ length: npairs }, () => new Float64Array(bins));
   const block = new Float64Array(B);
@@ -164,7 +189,7 @@ function correlations(refs: Samples[], ests: Samples[], nsampl: number, L: numbe
       const ai = xIm[m];
       for (let q = 0; q < ys.length; q++) {
         if (q < M && q < m) continue;
-        const p = q < M ? m * M + q : M * M + m * M + (q - M);
+        const p = q < M ? m * M + q : M * M + m * E + (q - M);
         const br = yRe[q];
         const bi = yIm[q];
         const sr = accRe[p];
@@ -179,7 +204,7 @@ function correlations(refs: Samples[], ests: Samples[], nsampl: number, L: numbe
   }
 
   const gamma = new Float64Array(L * M * M);
-  const cross = new Float64Array(L * M * M);
+  const cross = new Float64Array(L * M * E);
   const z = new Float64Array(N);
   // z[i] = sum_n x[n] y[n + i - (L - 1)] for the span offset by L-1.
   for (let m = 0; m < M; m++) {
@@ -190,20 +215,20 @@ function correlations(refs: Samples[], ests: Samples[], nsampl: number, L: numbe
         gamma[k * M * M + q * M + m] = z[L - 1 - k]; // sum ref_q[n] ref_m[n + k]
       }
     }
-    for (let e = 0; e < M; e++) {
-      fft.inverse(accRe[M * M + m * M + e], accIm[M * M + m * M + e], z);
-      for (let a = 0; a < L; a++) cross[a * M * M + m * M + e] = z[L - 1 + a];
+    for (let e = 0; e < E; e++) {
+      fft.inverse(accRe[M * M + m * E + e], accIm[M * M + m * E + e], z);
+      for (let a = 0; a < L; a++) cross[a * M * E + m * E + e] = z[L - 1 + a];
     }
   }
   return { gamma, cross };
 }
 
-/** Rows `rows` and columns `cols` of every block of a [L][M][M] block sequence: [L][rows][cols]. */
-function subBlocks(blocks: Float64Array, M: number, L: number, rows: number[], cols: number[]): Float64Array {
+/** Rows `rows` and columns `cols` of every block of a [L][R][C] block sequence: [L][rows][cols]. */
+function subBlocks(blocks: Float64Array, R: number, C: number, L: number, rows: number[], cols: number[]): Float64Array {
   const out = new Float64Array(L * rows.length * cols.length);
   let o = 0;
   for (let k = 0; k < L; k++) {
-    for (const r of rows) for (const c of cols) out[o++] = blocks[k * M * M + r * M + c];
+    for (const r of rows) for (const c of cols) out[o++] = blocks[k * R * C + r * C + c];
   }
   return out;
 }
@@ -231,31 +256,34 @@ function scoreFrames(
   frameLen: number,
   hop: number,
   L: number,
+  basis: number[],
   filtersAll: Float64Array,
-  filtersOwn: Float64Array[],
+  filtersOwn: { rows: number[]; filters: Float64Array }[],
 ): Omit<BssEvalScores, 'ridge'> {
   const M = nsrc * nchan;
+  const B = basis.length;
   const N = nextPow2(frameLen + L - 1);
   const bins = N / 2 + 1;
   const fft = new RealFft64(N);
   const tap = new Float64Array(L);
   const spectrum = () => ({ re: new Float64Array(bins), im: new Float64Array(bins) });
 
-  // Filter spectra: all[j][m][c] maps reference channel m to output channel c of estimate j; own[j][ci][c].
+  // Filter spectra: all[j][q][c] maps basis channel q to output channel c of estimate j; own[j][i][c] the
+  // i-th basis channel of source j.
   const all = Array.from({ length: nsrc }, (_, j) =>
-    Array.from({ length: M }, (_, m) =>
+    Array.from({ length: B }, (_, q) =>
       Array.from({ length: nchan }, (_, c) => {
-        for (let a = 0; a < L; a++) tap[a] = filtersAll[a * M * M + m * M + j * nchan + c];
+        for (let a = 0; a < L; a++) tap[a] = filtersAll[a * B * M + q * M + j * nchan + c];
         const s = spectrum();
         fft.forward(tap, s.re, s.im);
         return s;
       }),
     ),
   );
-  const own = filtersOwn.map((f) =>
-    Array.from({ length: nchan }, (_, ci) =>
+  const own = filtersOwn.map(({ rows, filters }) =>
+    rows.map((_, i) =>
       Array.from({ length: nchan }, (_, c) => {
-        for (let a = 0; a < L; a++) tap[a] = f[a * nchan * nchan + ci * nchan + c];
+        for (let a = 0; a < L; a++) tap[a] = filters[a * rows.length * nchan + i * nchan + c];
         const s = spectrum();
         fft.forward(tap, s.re, s.im);
         return s;
@@ -310,10 +338,11 @@ function scoreFrames(
         const m = j * nchan + c;
         pj.re.fill(0);
         pj.im.fill(0);
-        for (let ci = 0; ci < nchan; ci++) accumulateProduct(own[j][ci][c], X[j * nchan + ci], pj, bins);
+        const rows = filtersOwn[j].rows;
+        for (let i = 0; i < rows.length; i++) accumulateProduct(own[j][i][c], X[basis[rows[i]]], pj, bins);
         pa.re.fill(0);
         pa.im.fill(0);
-        for (let q = 0; q < M; q++) accumulateProduct(all[j][q][c], X[q], pa, bins);
+        for (let q = 0; q < B; q++) accumulateProduct(all[j][q][c], X[basis[q]], pa, bins);
         sTrue += energy(X[m]);
         eDist += energyOfDifference(E[m], X[m]);
         eSpat += energyOfDifference(pj, X[m]);
