@@ -61,6 +61,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`demix ${command.name}: ${err.message}\n`);
       return err.code.toUpperCase() === 'USAGE' ? 2 : 1;
     }
-    throw err;
+    // A bug rather than bad input: still one line, with the stack on request.
+    const detail = process.env.DEMIX_DEBUG ? (err as Error).stack : (err as Error).message;
+    process.stderr.write(`demix ${command.name}: internal error: ${detail} (set DEMIX_DEBUG=1 for details)\n`);
+    return 1;
   }
 }

@@ -37,15 +37,17 @@ const OPTIONS: readonly OptionSpec[] = [
 
 export { trackName } from './separate-track.js';
 
+const modelWidth = Math.max(...listModels().map((m) => m.name.length)) + 2;
 const HELP = formatHelp(
   'demix separate <files or folders...> [options]',
-  'Split each song into stems. Folders are searched recursively for audio files\n' +
-    `(${AUDIO_EXTENSIONS.join(' ')}). A file that cannot be separated prints one line\n` +
-    'naming it and the problem and leaves no output; the others go on; the exit code is 1\n' +
-    'if any failed. Stems keep the input\'s sample rate and its channels (mono stays mono,\n' +
-    'more than two channels are downmixed to stereo).',
+  'Split each song into stems. Folders are searched recursively for audio files:\n' +
+    `  ${AUDIO_EXTENSIONS.join(' ')}\n` +
+    'A file that cannot be separated prints one line naming it and the problem and leaves\n' +
+    'no output; the others go on; the exit code is 1 if any failed. Stems keep the input\'s\n' +
+    'sample rate and channels (mono stays mono, more than two channels are downmixed to\n' +
+    'stereo). --json reports loudness in LUFS and peaks in dBFS (null for digital silence).',
   OPTIONS,
-  'Models:\n' + listModels().map((m) => `  ${m.name}  ${m.summary}`).join('\n'),
+  'Models:\n' + listModels().map((m) => `  ${m.name.padEnd(modelWidth)}${m.summary}`).join('\n'),
 );
 
 /** Reads and checks the options; throws DemixError('usage') on a bad value. */
