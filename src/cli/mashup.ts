@@ -222,6 +222,9 @@ async function mashup(plan: Plan, o: MashupOptions, con: DjConsole): Promise<num
   if (a.tempo && b.tempo && srcTempo !== undefined && outTempo !== undefined) {
     shiftSeconds += b.tempo.firstDownbeat * tgtRatio - a.tempo.firstDownbeat * srcRatio;
     say(`alignment: ${plan.from} starts ${shiftSeconds >= 0 ? 'at' : 'cut by'} ${Math.abs(shiftSeconds).toFixed(3)} s (first downbeats together${offset ? `, offset ${offset} s` : ''})`);
+  } else if (srcTempo !== undefined && outTempo !== undefined) {
+    const which = [a.tempo ? '' : plan.from, b.tempo ? '' : plan.onto].filter(Boolean).join(' and ');
+    say(`alignment: no beat grid for ${which}; starts aligned${offset ? `, offset ${offset} s` : ''}`);
   } else if (offset) say(`alignment: ${plan.from} offset by ${offset} s`);
   const length = lengthOf(bed);
   const layered = place(moved, Math.round(shiftSeconds * rate), length);

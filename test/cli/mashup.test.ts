@@ -78,6 +78,11 @@ test('a song too short for tempo detection: announced fallback, aligned at the s
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /short: tempo unknown/);
   assert.match(r.stdout, /fallback: no tempo for .*short .*not time-stretching, aligning the starts/);
+  // Given its tempo, the short song is stretched, but without a beat grid it still starts at 0.
+  const given = await demix('mashup', '--vocals', short, '--instrumental', folderB, '-o', join(dir, 'short-given.wav'), '--source-bpm', '100');
+  assert.equal(given.code, 0, given.stderr);
+  assert.match(given.stdout, /tempo: 100\.0 -> 12[78]\.\d BPM/);
+  assert.match(given.stdout, /alignment: no beat grid for .*short; starts aligned/);
 });
 
 test('bad input: missing song, half a shorthand, both forms, unknown stem', async () => {
