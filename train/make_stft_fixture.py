@@ -4,16 +4,12 @@ so test/dsp/stft.test.ts can check that demix's TypeScript STFT matches PyTorch'
 Run from the repository root with a Python that has PyTorch: /usr/bin/python3 train/make_stft_fixture.py
 Arrays are float32, little-endian, base64; spectrogram arrays are [channel][frame][bin] flattened (frame-major).
 """
-import base64
-import json
 import os
 
 import numpy as np
 import torch
 
-
-def b64(a: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(a, dtype='<f4').tobytes()).decode('ascii')
+from fixture_io import b64, write_fixture
 
 
 def case(n_fft: int, hop: int, channels: int, length: int, seed: int) -> dict:
@@ -42,10 +38,7 @@ def main() -> None:
         'torch': torch.__version__,
         'cases': [case(512, 128, 2, 2000, 1), case(4096, 1024, 1, 5000, 2)],
     }
-    path = os.path.join('test', 'fixtures', 'torch-stft.json')
-    with open(path + '.tmp', 'w') as f:
-        json.dump(out, f)
-    os.replace(path + '.tmp', path)
+    path = write_fixture('torch-stft.json', out)
     print(f'wrote {path} ({os.path.getsize(path)} bytes, torch {torch.__version__})')
 
 

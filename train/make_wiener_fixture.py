@@ -8,17 +8,13 @@ is shared out in proportion to v_j, so the estimates sum to the mixture.
 Run from the repository root: /usr/bin/python3 train/make_wiener_fixture.py
 Arrays are float32 little-endian base64; spectrograms [channel][frame][bin], sources [source][channel][frame][bin].
 """
-import base64
-import json
 import os
 
 import numpy as np
 
+from fixture_io import b64, write_fixture
+
 EPS = float(np.finfo(np.float32).eps)
-
-
-def b64(a: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(a, dtype='<f4').tobytes()).decode('ascii')
 
 
 def em(v: np.ndarray, x: np.ndarray, iterations: int) -> np.ndarray:
@@ -71,10 +67,7 @@ def main() -> None:
     for it in (0, 1, 2):
         y = em(v, x, it)
         out['results'].append({'iterations': it, 're': b64(y.real.transpose(3, 2, 0, 1)), 'im': b64(y.imag.transpose(3, 2, 0, 1))})
-    path = os.path.join('test', 'fixtures', 'wiener-em.json')
-    with open(path + '.tmp', 'w') as f:
-        json.dump(out, f)
-    os.replace(path + '.tmp', path)
+    path = write_fixture('wiener-em.json', out)
     print(f'wrote {path} ({os.path.getsize(path)} bytes)')
 
 
