@@ -84,6 +84,14 @@ test('stems of different rates and lengths are resampled and padded, and the com
   assert.equal(read(out).channels[0].length, SECONDS * 44100);
 });
 
+test('a two-stem folder (vocals + accompaniment, as --two-stems writes) remixes too', async () => {
+  const two = writeStemsFolder(join(dir, 'two'), { vocals: stems.vocals, accompaniment: stems.other });
+  const out = join(dir, 'two.wav');
+  const r = await demix('remix', two, '-o', out, '--gain', 'vocals=-6', '--no-limit', '--bit-depth', '32');
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(maxDiff(read(out), expected({ vocals: dbToGain(-6), other: 1 })) < 1e-5);
+});
+
 test('bad input: missing stem, unknown stem, existing output, no output', async () => {
   const partial = writeStemsFolder(join(dir, 'partial'), { vocals: stems.vocals, drums: stems.drums, other: stems.other });
   let r = await demix('remix', partial, '-o', join(dir, 'x.wav'));
