@@ -47,6 +47,7 @@ export async function loopedWav(dir: string, seconds: number): Promise<string> {
 export interface CliRun {
   seconds: number; // wall time of the whole process, s
   maxRssMb: number; // peak resident set of the CLI process, MiB
+  cpuSeconds: number; // user + system CPU time of the CLI process (all its threads), s: robust to a busy machine
   code: number | null;
 }
 
@@ -62,6 +63,8 @@ export function runCli(args: string[]): CliRun {
   const seconds = (performance.now() - t0) / 1000;
   const line = r.stderr.split('\n').find((l) => l.startsWith('RUSAGE '));
   if (r.status !== 0 || !line) process.stderr.write(r.stderr);
-  const maxRssMb = line ? JSON.parse(line.slice(7)).maxRSS / 1024 : NaN; // maxRSS is in KiB
-  return { seconds, maxRssMb, code: r.status };
+  const usage = line ? (JSON.parse(line.slice(7)) as NodeJS.ResourceUsage) : null;
+  const maxRssMb = usage ? usage.maxRSS / 1024 : NaN; // maxRSS is in KiB
+  const cpuSeconds = usage ? (usage.userCPUTime + usage.systemCPUTime) / 1e6 : NaN; // microseconds
+  return { seconds, maxRssMb, cpuSeconds, code: r.status };
 }
