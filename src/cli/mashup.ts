@@ -210,7 +210,9 @@ async function mashup(plan: Plan, o: MashupOptions, con: DjConsole): Promise<num
     if (a.key && b.key) semitones = keyShift(a.key, b.key);
     else say('fallback: a key could not be detected; no pitch shift (set --semitones to choose one)');
   }
-  if (semitones !== 0 || semitonesOpt !== undefined) say(`key: ${plan.from} shifted by ${semitones > 0 ? '+' : ''}${semitones} semitones${a.key && b.key ? ` (${a.key.name} -> ${b.key.name})` : ''}`);
+  const keys = a.key && b.key ? ` (${a.key.name} -> ${b.key.name})` : '';
+  if (semitones !== 0 || semitonesOpt !== undefined) say(`key: ${plan.from} shifted by ${semitones > 0 ? '+' : ''}${semitones} semitones${keys}`);
+  else if (keys) say(`key: no shift needed${keys}`);
 
   const gains = Object.fromEntries(plan.take.map((s) => [s, sourceGain]));
   const moved = toStereo(await stretch(sumStems(source, plan.take, gains), { timeRatio: srcRatio, semitones }));
