@@ -5,6 +5,7 @@ import { mashupCommand } from './mashup.js';
 import { karaokeCommand } from './karaoke.js';
 import { uiCommand } from './ui.js';
 import { trainCommand } from './train.js';
+import { evalCommand } from './eval.js';
 
 export interface Command {
   name: string;
@@ -13,4 +14,4 @@ export interface Command {
   run(argv: string[]): Promise<number>; // argv after the command name; resolves to the exit code
 }
 
-export const commands: readonly Command[] = [separateCommand, remixCommand, mashupCommand, karaokeCommand, uiCommand, trainCommand];
+export const commands: readonly Command[] = [separateCommand, remixCommand, mashupCommand, karaokeCommand, uiCommand, trainCommand, evalCommand];

@@ -110,7 +110,7 @@ export function evalTrack(
     const s = bssEval(
       group.map((t) => refs[t].channels as Samples[]),
       group.map((t) => estimates[t].channels as Samples[]),
-      { window, hop },
+      { window, hop, names: group },
     );
     if (s.ridge > 0) {
       options.onNotice?.(

@@ -24,6 +24,7 @@ export interface BssEvalOptions {
   window?: number; // samples per frame (default 44100); >= the length means one frame over everything
   hop?: number; // samples between frame starts (default 44100)
   filterLength?: number; // taps of the distortion filters (default 512)
+  names?: string[]; // source names for error messages (default "source <j>")
 }
 
 /** Per-frame scores in dB, [source][frame]; NaN where the frame was silent, +-Infinity where a ratio is. */
@@ -77,11 +78,12 @@ export function bssEval(references: Samples[][], estimates: Samples[][], options
   }
   if (nchan === 0 || nsampl === 0) throw new DemixError('EVAL_SHAPE', 'bss_eval: references hold no samples');
   for (let j = 0; j < nsrc; j++) {
+    const name = options.names?.[j] ?? `source ${j}`;
     if (isSilent(references[j], 0, nsampl)) {
-      throw new DemixError('SILENT_REFERENCE', `bss_eval: reference source ${j} is silent; BSS Eval is undefined for it`);
+      throw new DemixError('SILENT_REFERENCE', `reference ${name} is silent; BSS Eval (as museval) cannot score it`);
     }
     if (isSilent(estimates[j], 0, nsampl)) {
-      throw new DemixError('SILENT_ESTIMATE', `bss_eval: estimate ${j} is silent; BSS Eval is undefined for it`);
+      throw new DemixError('SILENT_ESTIMATE', `estimate ${name} is silent; BSS Eval (as museval) cannot score it`);
     }
   }
 
