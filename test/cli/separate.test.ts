@@ -1,7 +1,7 @@
 // End-to-end tests of `demix separate`: the real bin on a MUSDB clip and on every kind of bad input.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -196,6 +196,22 @@ test('worker threads (-j 2) and small chunks (--chunk-seconds 2) give stems that
     const snr = 10 * Math.log10(ref / err);
     assert.ok(snr > 60, `${name}: stems sum to the mix within ${snr.toFixed(1)} dB`);
   }
+});
+
+test('Ctrl-C stops the batch, exits 130 and leaves nothing behind', async () => {
+  const long = wavFile('long tone.wav', tone(44100, 2, 90));
+  const o = join(dir, 'interrupted');
+  const child = spawn(process.execPath, [BIN, 'separate', long, files.song, '-o', o, '--model', 'classic', '--chunk-seconds', '5']);
+  let stderr = '';
+  let interrupted = false;
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (!interrupted && /long tone: separate [1-9]/.test(stderr)) interrupted = child.kill('SIGINT'); // once: a second Ctrl-C kills
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /long tone\.wav: cancelled/);
+  assert.equal(existsSync(o), false, 'no output folder');
 });
 
 test('usage errors exit 2 with one line; help lists every option; --version prints the version', () => {
