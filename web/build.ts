@@ -1,5 +1,5 @@
 // Builds the browser app into dist/web: esbuild bundles of the page and the worker (sharing the
-// TypeScript of src/), the static files, onnxruntime-web's WebAssembly, the FFT's WASM and the model.
+// TypeScript of src/), the static files, onnxruntime-web's WebAssembly, the FFT's and Rubber Band's WASM and the model.
 import { build } from 'esbuild';
 import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -46,8 +46,9 @@ export async function buildWeb(): Promise<void> {
   await copy(join(root, 'web', 'index.html'), join(out, 'index.html'));
   await copy(join(root, 'web', 'style.css'), join(out, 'style.css'));
   for (const f of ORT_FILES) await copy(join(modules, 'onnxruntime-web', 'dist', f), join(out, 'ort', f));
-  // The FFT's Emscripten glue finds its WASM next to the script that imports it.
+  // Emscripten glue (FFT, Rubber Band) finds its WASM next to the script that imports it.
   await copy(join(modules, '@echogarden', 'pffft-wasm', 'dist', 'simd', 'pffft.wasm'), join(out, 'pffft.wasm'));
+  await copy(join(modules, '@echogarden', 'rubberband-wasm', 'rubberband.wasm'), join(out, 'rubberband.wasm'));
   for (const f of MODEL_FILES) {
     const from = join(root, 'models', f);
     if (await exists(from)) await copy(from, join(out, 'models', f));

@@ -15,6 +15,7 @@ import { syntheticSong } from './fixture.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const SONG_SECONDS = 4;
+const MASHUP_SECONDS = 8; // tempo detection needs at least 6 s
 const LIMIT_SECONDS = 20; // the page's length limit for this test (?maxSeconds), so "too long" is cheap to provoke
 
 const skip = chromiumUnavailable();
@@ -211,6 +212,24 @@ test('separating again and again (2 and 4 stems) leaks no listeners, nodes or he
   assert.ok(last.nodes <= samples[1].nodes + 20, `DOM nodes grew: ${JSON.stringify(samples)}`);
   assert.ok(last.heap - first.heap < 4 * 2 ** 20, `JS heap grew: ${JSON.stringify(samples)}`);
   await cdp.detach();
+});
+
+test('mashup: the vocals of a faster second song, matched to this one, over its own muted vocals', { skip: skip ?? false }, async () => {
+  await submit('first.wav', encodeWav(syntheticSong(MASHUP_SECONDS), 16));
+  // The same music declared at 48 kHz plays 8.8 % faster and higher; the page must stretch it back.
+  const faster = { ...syntheticSong(MASHUP_SECONDS), sampleRate: 48000 };
+  await page.selectOption('#mashup-take', 'vocals');
+  await page.setInputFiles('#mashup-file', { name: 'second.wav', mimeType: 'audio/wav', buffer: Buffer.from(encodeWav(faster, 16)) });
+  await page.waitForFunction(() => (window as unknown as { demixDebug: Debug }).demixDebug.status() !== 'busy', null, { timeout: 120_000 });
+  assert.equal(await debug((d) => d.message()), '');
+  assert.deepEqual(await debug((d) => d.stemNames()), ['vocals', 'drums', 'bass', 'other', 'vocals of second']);
+  assert.deepEqual(await debug((d) => d.audibleGains()), [0, 1, 1, 1, 1]);
+  const rms = await debug((d) => d.stemRms());
+  assert.ok(rms[4] > 1e-3, `the laid-over vocals are silent (${rms[4]})`);
+  const info = (await page.textContent('#mashup-info')) ?? '';
+  assert.match(info, /vocals of second: second song: .*BPM.*this song: .*BPM/);
+  assert.match(info, /stretched ×1\.0[5-9]/);
+  assert.ok((await debug((d) => d.sumError())) < 1e-3, 'the separated stems still sum to the mix');
 });
 
 test('result view screenshot, spectrogram view and phone width', { skip: skip ?? false }, async () => {

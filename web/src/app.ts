@@ -4,8 +4,8 @@ import { decodeInput, inputLimits, InputError, WORK_RATE } from './decode.js';
 import { download, mixWav, songName, stemsZip, stemWav, type BitDepth } from './export.js';
 import { Mixer } from './mixer.js';
 import { formatTime, MixerView } from './mixer-view.js';
-import type { RunInfo, SeparationSettings } from './protocol.js';
-import { CancelledError, SeparationClient, type SeparationResult } from './separation.js';
+import type { RunInfo, SeparationSettings, SpectrogramImage, StemData } from './protocol.js';
+import { CancelledError, SeparationClient } from './separation.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -29,6 +29,9 @@ const ui = {
   exportZip: $<HTMLButtonElement>('export-zip'),
   exportMix: $<HTMLButtonElement>('export-mix'),
   runInfo: $<HTMLElement>('run-info'),
+  mashupTake: $<HTMLSelectElement>('mashup-take'),
+  mashupFile: $<HTMLInputElement>('mashup-file'),
+  mashupInfo: $<HTMLElement>('mashup-info'),
   transport: {
     play: $<HTMLButtonElement>('play'),
     time: $<HTMLElement>('time'),
@@ -44,9 +47,18 @@ const limits = inputLimits(query, (navigator as { deviceMemory?: number }).devic
 const client = new SeparationClient(new URL('./worker.js', import.meta.url));
 
 type Status = 'idle' | 'busy' | 'result' | 'error';
+/** A lane of the mixer: a separated stem, or one laid over from another song. */
+interface Lane {
+  name: string;
+  buffer: AudioBuffer;
+}
+
 interface Shown {
   song: string;
   mix: Audio; // 44.1 kHz stereo input
+  separated: number; // the first lanes are the song's stems; mashups append more
+  lanes: Lane[];
+  images: SpectrogramImage[];
   mixer: Mixer;
   view: MixerView;
   seconds: number;
@@ -72,9 +84,12 @@ function showMessage(text: string): void {
   ui.message.hidden = text === '';
 }
 
+const bitDepth = () => Number(ui.bitDepth.value) as BitDepth;
+
 function setBusy(busy: boolean): void {
   ui.separate.disabled = busy || !chosen;
   ui.file.disabled = busy;
+  ui.mashupFile.disabled = busy;
   ui.drop.classList.toggle('disabled', busy);
   ui.progress.hidden = !busy;
   ui.cancel.disabled = false;
@@ -107,30 +122,40 @@ function disposeShown(): void {
   ui.result.hidden = true;
 }
 
-function showResult(song: string, result: SeparationResult, ctx: AudioContext): void {
+/** An AudioBuffer holding `stem`; the worker's arrays are dropped once copied, so a long song is not held twice. */
+function toBuffer(stem: StemData): Lane {
+  const buffer = new AudioBuffer({ numberOfChannels: stem.channels.length, length: stem.channels[0].length, sampleRate: WORK_RATE });
+  stem.channels.forEach((ch, c) => buffer.copyToChannel(ch as Float32Array<ArrayBuffer>, c));
+  stem.channels = [];
+  return { name: stem.name, buffer };
+}
+
+/** (Re)builds the mixer and its view over `lanes`, keeping the lane settings and playhead of the previous one. */
+function showLanes(base: Omit<Shown, 'mixer' | 'view' | 'lanes' | 'images'>, lanes: Lane[], images: SpectrogramImage[], ctx: AudioContext): void {
+  const previous = shown?.mixer;
+  const states = previous?.lanes.map((l) => ({ ...l })) ?? [];
+  const at = previous?.currentTime() ?? 0;
   disposeShown();
-  // Web Audio needs its own copy; drop each worker array once copied so a long song is not held twice.
-  const stems = result.stems.map((s) => {
-    const buffer = new AudioBuffer({ numberOfChannels: s.channels.length, length: s.channels[0].length, sampleRate: WORK_RATE });
-    s.channels.forEach((ch, c) => buffer.copyToChannel(ch as Float32Array<ArrayBuffer>, c));
-    s.channels = [];
-    return { name: s.name, buffer };
+  const mixer = new Mixer(ctx, lanes);
+  states.forEach((l, i) => {
+    mixer.setVolume(i, l.volume);
+    mixer.setMuted(i, l.muted);
+    mixer.setSoloed(i, l.soloed);
   });
-  const mixer = new Mixer(ctx, stems);
-  const bits = () => Number(ui.bitDepth.value) as BitDepth;
-  const view = new MixerView(mixer, ui.lanes, ui.transport, result.spectrograms, (i) => {
-    download(stemWav(stems[i].buffer, bits()), `${song} - ${stems[i].name}.wav`, 'audio/wav');
+  mixer.seek(at);
+  const view = new MixerView(mixer, ui.lanes, ui.transport, images, (i) => {
+    download(stemWav(lanes[i].buffer, bitDepth()), `${base.song} - ${lanes[i].name}.wav`, 'audio/wav');
   });
-  shown = { song, mix: result.mix, mixer, view, seconds: result.seconds, info: result.info };
-  ui.runInfo.textContent = describeRun(result.info, result.seconds);
+  shown = { ...base, mixer, view, lanes, images };
+  ui.runInfo.textContent = describeRun(base.info, base.seconds);
   ui.result.hidden = false;
 }
 
-async function separate(): Promise<void> {
-  const file = chosen;
-  if (!file || status === 'busy') return;
+/** Runs a decode-and-work job with the progress panel, Cancel, and errors shown in the page. */
+async function busyWith(file: File, task: (audio: Audio, ctx: AudioContext) => Promise<void>): Promise<void> {
+  if (status === 'busy') return;
   cancelRequested = false;
-  // Created on this click: browsers only let a user gesture start audio.
+  // Created on a click: browsers only let a user gesture start audio.
   audioContext ??= new AudioContext({ sampleRate: WORK_RATE, latencyHint: 'playback' });
   shown?.mixer.pause();
   showMessage('');
@@ -140,8 +165,7 @@ async function separate(): Promise<void> {
   try {
     const audio = await decodeInput(file, limits);
     if (cancelRequested) throw new CancelledError();
-    const result = await client.separate(audio, settings());
-    showResult(songName(file.name), result, audioContext);
+    await task(audio, audioContext);
     status = 'result';
   } catch (err) {
     status = shown ? 'result' : 'error';
@@ -154,12 +178,47 @@ async function separate(): Promise<void> {
   }
 }
 
+function separate(): Promise<void> {
+  const file = chosen;
+  if (!file) return Promise.resolve();
+  return busyWith(file, async (audio, ctx) => {
+    const result = await client.separate(audio, settings());
+    disposeShown(); // before the copies into AudioBuffers: the previous song's buffers can go
+    ui.mashupInfo.textContent = '';
+    const base = { song: songName(file.name), mix: result.mix, separated: result.stems.length, seconds: result.seconds, info: result.info };
+    showLanes(base, result.stems.map(toBuffer), result.spectrograms, ctx);
+  });
+}
+
+/** Lays the chosen stem of `file` over the shown song (muting the shown song's own lane of that stem). */
+function mashup(file: File): Promise<void> {
+  const current = shown;
+  if (!current) return Promise.resolve();
+  const take = ui.mashupTake.value;
+  return busyWith(file, async (audio, ctx) => {
+    const all = current.mix.channels.map((c) => c.slice());
+    const drums = current.lanes.find((l) => l.name === 'drums')?.buffer;
+    const harmonic = all.map((ch, c) => (drums ? ch.map((v, i) => v - drums.getChannelData(c)[i]) : ch.slice()));
+    const result = await client.mashup(audio, take, { all, harmonic }, settings());
+    const lane = toBuffer({ ...result.stem, name: `${take} of ${songName(file.name)}` });
+    showLanes(current, [...current.lanes, lane], [...current.images, { ...result.spectrogram, name: lane.name }], ctx);
+    const own = current.lanes.findIndex((l) => l.name === take);
+    if (own >= 0) shown?.mixer.setMuted(own, true);
+    ui.mashupInfo.textContent = `${lane.name}: ${result.notes.join('; ')}.`;
+  });
+}
+
 client.on('progress', showProgress);
 client.on('info', (info) => {
   ui.progressText.title = describeRun(info, 0);
 });
 ui.file.addEventListener('change', () => chooseFile(ui.file.files?.[0]));
 ui.separate.addEventListener('click', () => void separate());
+ui.mashupFile.addEventListener('change', () => {
+  const file = ui.mashupFile.files?.[0];
+  ui.mashupFile.value = ''; // the same file can be chosen again
+  if (file) void mashup(file);
+});
 ui.cancel.addEventListener('click', () => {
   ui.cancel.disabled = true;
   cancelRequested = true;
@@ -176,10 +235,10 @@ ui.drop.addEventListener('drop', (e) => {
   chooseFile(e.dataTransfer?.files[0]);
 });
 ui.exportZip.addEventListener('click', () => {
-  if (shown) download(stemsZip(shown.song, shown.mixer.stems, Number(ui.bitDepth.value) as BitDepth), `${shown.song} - stems.zip`, 'application/zip');
+  if (shown) download(stemsZip(shown.song, shown.lanes, bitDepth()), `${shown.song} - stems.zip`, 'application/zip');
 });
 ui.exportMix.addEventListener('click', async () => {
-  if (shown) download(await mixWav(shown.mixer, Number(ui.bitDepth.value) as BitDepth), `${shown.song} - mix.wav`, 'audio/wav');
+  if (shown) download(await mixWav(shown.mixer, bitDepth()), `${shown.song} - mix.wav`, 'audio/wav');
 });
 
 /** Space: play/pause; 1–9: mute/unmute that lane. Ignored while typing in a field. */
@@ -212,15 +271,15 @@ Object.assign(window, {
     message: () => (ui.message.hidden ? '' : ui.message.textContent),
     limits: () => limits,
     run: () => (shown ? { seconds: shown.seconds, info: shown.info } : null),
-    stemNames: () => shown?.mixer.stems.map((s) => s.name) ?? [],
-    stemRms: () => shown?.mixer.stems.map((s) => rms(channelsOf(s.buffer))) ?? [],
+    stemNames: () => shown?.lanes.map((s) => s.name) ?? [],
+    stemRms: () => shown?.lanes.map((s) => rms(channelsOf(s.buffer))) ?? [],
     mixRms: () => (shown ? rms(shown.mix.channels) : 0),
-    /** Largest |sum of stems - mix| over all samples. */
+    /** Largest |sum of the separated stems - mix| over all samples. */
     sumError: () => {
       if (!shown) return NaN;
       let worst = 0;
       shown.mix.channels.forEach((mixCh, c) => {
-        const stems = shown!.mixer.stems.map((s) => s.buffer.getChannelData(c));
+        const stems = shown!.lanes.slice(0, shown!.separated).map((s) => s.buffer.getChannelData(c));
         for (let n = 0; n < mixCh.length; n++) {
           let sum = 0;
           for (const s of stems) sum += s[n];

@@ -80,7 +80,7 @@ export class MixerView {
     this.waveScale = 0.95 / Math.max(1e-3, ...this.lanes.map((l) => peakLevel(l.peaks)));
     this.bindTransport();
     this.unsubscribe.push(
-      mixer.on('lane', (i) => this.renderLaneState(i)),
+      mixer.on('lane', () => this.renderLaneStates()),
       mixer.on('play', () => this.renderTransport()),
       mixer.on('pause', () => this.renderTransport()),
       mixer.on('ended', () => this.renderTransport()),
@@ -90,6 +90,7 @@ export class MixerView {
     this.resizeObserver = new ResizeObserver(() => this.drawLanes());
     this.resizeObserver.observe(container);
     this.drawLanes();
+    this.renderLaneStates();
     this.renderTransport();
     const tick = () => {
       this.renderPlayhead();
@@ -117,7 +118,7 @@ export class MixerView {
   }
 
   private buildLane(name: string, index: number, peaks: Peaks, onDownload: (i: number) => void): Lane {
-    const color = STEM_COLORS[name] ?? '#cccccc';
+    const color = STEM_COLORS[name.split(' ')[0]] ?? '#cccccc'; // 'vocals of song B' is coloured as vocals
     const root = element('div', { className: 'lane' }, { role: 'group', 'aria-label': `${name} lane` });
     root.style.setProperty('--lane-color', color);
     const head = element('div', { className: 'lane-head' });
@@ -185,13 +186,13 @@ export class MixerView {
     }
   }
 
-  private renderLaneState(index: number): void {
+  private renderLaneStates(): void {
     const audible = this.mixer.audibleGains();
     this.mixer.lanes.forEach((state, i) => {
       const lane = this.lanes[i];
       lane.mute.setAttribute('aria-pressed', String(state.muted));
       lane.solo.setAttribute('aria-pressed', String(state.soloed));
-      if (i === index) lane.volume.value = String(state.volume);
+      lane.volume.value = String(state.volume);
       lane.root.classList.toggle('silent', audible[i] === 0);
     });
   }

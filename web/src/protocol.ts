@@ -31,8 +31,23 @@ export interface SpectrogramImage {
   pixels: Uint8Array;
 }
 
+/** The first song, as the mashup matcher needs it: 44.1 kHz stereo, [channel][sample]. */
+export interface MashupTarget {
+  all: Float32Array[]; // the mix
+  harmonic: Float32Array[]; // the mix without its drums stem
+}
+
 export type WorkerRequest =
   | { type: 'separate'; id: number; sampleRate: number; channels: Float32Array[]; settings: SeparationSettings }
+  | {
+      type: 'mashup'; // separate a second song, then match its `take` stem to `target`
+      id: number;
+      sampleRate: number;
+      channels: Float32Array[];
+      settings: SeparationSettings;
+      take: string;
+      target: MashupTarget;
+    }
   | { type: 'cancel'; id: number };
 
 export type WorkerReply =
@@ -46,5 +61,6 @@ export type WorkerReply =
       spectrograms: SpectrogramImage[];
       seconds: number; // wall time of the separation in the worker
     }
+  | { type: 'matched'; id: number; stem: StemData; spectrogram: SpectrogramImage; notes: string[] }
   | { type: 'error'; id: number; message: string }
   | { type: 'cancelled'; id: number };

@@ -2,7 +2,7 @@
 // estimate, cancels (terminating the worker if it does not stop promptly).
 import type { Audio } from '../../src/audio/audio.js';
 import { Emitter } from './events.js';
-import type { RunInfo, SeparationSettings, SpectrogramImage, StemData, WorkerReply, WorkerRequest } from './protocol.js';
+import type { MashupTarget, RunInfo, SeparationSettings, SpectrogramImage, StemData, WorkerReply, WorkerRequest } from './protocol.js';
 
 export type SeparationEvents = {
   info: [info: RunInfo];
@@ -18,6 +18,14 @@ export interface SeparationResult {
   info: RunInfo;
 }
 
+export interface MashupResult {
+  stem: StemData; // the matched stem, as long as the first song
+  spectrogram: SpectrogramImage;
+  notes: string[]; // tempo, key and alignment decisions, for the page
+}
+
+type Finished = Extract<WorkerReply, { type: 'done' | 'matched' }>;
+
 export class CancelledError extends Error {
   constructor() {
     super('Separation cancelled.');
@@ -29,7 +37,7 @@ const MIN_FRACTION_FOR_ESTIMATE = 0.03;
 
 interface Job {
   id: number;
-  resolve: (r: SeparationResult) => void;
+  resolve: (reply: Finished, info: RunInfo) => void;
   reject: (e: Error) => void;
   info?: RunInfo;
   clock?: { time: number; fraction: number }; // first progress point of the separating stage
@@ -51,14 +59,33 @@ export class SeparationClient extends Emitter<SeparationEvents> {
   }
 
   /** Separates `audio` (any rate and channel count; its buffers are transferred to the worker). */
-  separate(audio: Audio, settings: SeparationSettings): Promise<SeparationResult> {
+  async separate(audio: Audio, settings: SeparationSettings): Promise<SeparationResult> {
+    const { reply, info } = await this.start((id) => ({ type: 'separate', id, sampleRate: audio.sampleRate, channels: audio.channels, settings }), audio);
+    if (reply.type !== 'done') throw new Error(`unexpected ${reply.type} reply`);
+    return { mix: { sampleRate: 44100, channels: reply.mix }, stems: reply.stems, spectrograms: reply.spectrograms, seconds: reply.seconds, info };
+  }
+
+  /**
+   * Separates a second song, `audio` (transferred), and matches its `take` stem to the first song's
+   * tempo, key and downbeat; `target` (transferred too) describes the first song.
+   */
+  async mashup(audio: Audio, take: string, target: MashupTarget, settings: SeparationSettings): Promise<MashupResult> {
+    const { reply } = await this.start(
+      (id) => ({ type: 'mashup', id, sampleRate: audio.sampleRate, channels: audio.channels, settings, take, target }),
+      audio,
+      [...target.all, ...target.harmonic],
+    );
+    if (reply.type !== 'matched') throw new Error(`unexpected ${reply.type} reply`);
+    return { stem: reply.stem, spectrogram: reply.spectrogram, notes: reply.notes };
+  }
+
+  private start(request: (id: number) => WorkerRequest, audio: Audio, extra: Float32Array[] = []): Promise<{ reply: Finished; info: RunInfo }> {
     if (this.job) return Promise.reject(new Error('A separation is already running.'));
     const worker = this.ensureWorker();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.job = { id, resolve, reject, remaining: null };
-      const request: WorkerRequest = { type: 'separate', id, sampleRate: audio.sampleRate, channels: audio.channels, settings };
-      worker.postMessage(request, audio.channels.map((c) => c.buffer));
+      this.job = { id, resolve: (reply, info) => resolve({ reply, info }), reject, remaining: null };
+      worker.postMessage(request(id), [...new Set([...audio.channels, ...extra].map((c) => c.buffer))]);
     });
   }
 
@@ -118,10 +145,10 @@ export class SeparationClient extends Emitter<SeparationEvents> {
       case 'progress':
         this.emit('progress', reply.fraction, reply.stage, this.estimate(job, reply.fraction));
         break;
-      case 'done': {
+      case 'done':
+      case 'matched': {
         const info = job.info ?? { model: 'unknown', backend: 'unknown', threads: 1, simd: false, crossOriginIsolated };
-        const mix = { sampleRate: 44100, channels: reply.mix };
-        this.finish(job, () => job.resolve({ mix, stems: reply.stems, spectrograms: reply.spectrograms, seconds: reply.seconds, info }));
+        this.finish(job, () => job.resolve(reply, info));
         break;
       }
       case 'error':

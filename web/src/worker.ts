@@ -1,13 +1,16 @@
 // The separation worker: normalises the decoded song to 44.1 kHz stereo, runs the shared pipeline
 // (src/separate) with the shipped ONNX model on onnxruntime-web (WebGPU when present, else
 // multi-threaded SIMD WebAssembly) or the classic separator when no model is served, and sends back
-// the stems with coarse spectrogram images for the lanes.
+// the stems with coarse spectrogram images for the lanes; for a mashup, one stem of a second song
+// matched to the first (web/src/mashup.ts).
+import type { Audio } from '../../src/audio/audio.js';
 import { toStereo } from '../../src/audio/channels.js';
 import { resample } from '../../src/audio/resample.js';
 import { configureFft } from '../../src/dsp/fft.js';
 import { createClassicSeparator } from '../../src/separate/classic.js';
 import { separateAudio } from '../../src/separate/pipeline.js';
 import type { Separator } from '../../src/separate/separator.js';
+import { matchStem } from './mashup.js';
 import { loadOnnxSeparator } from './model.js';
 import type { RunInfo, SeparationSettings, StemData, WorkerReply, WorkerRequest } from './protocol.js';
 import { spectrogramImage } from './spectrogram-image.js';
@@ -37,28 +40,51 @@ async function loadSeparator(settings: SeparationSettings): Promise<{ separator:
   );
 }
 
-async function run(request: Extract<WorkerRequest, { type: 'separate' }>, signal: AbortSignal): Promise<void> {
+type SongRequest = Extract<WorkerRequest, { type: 'separate' | 'mashup' }>;
+
+/** Normalises the request's song to 44.1 kHz stereo and separates it; `twoStems` as the pipeline's option. */
+async function separateSong(request: SongRequest, signal: AbortSignal, twoStems?: string) {
   const { id, settings } = request;
   const progress = (fraction: number, stage: string) => scope.postMessage({ type: 'progress', id, fraction, stage });
-  const started = performance.now();
   progress(0, 'preparing audio');
-  let mix = toStereo({ sampleRate: request.sampleRate, channels: request.channels });
+  let mix: Audio = toStereo({ sampleRate: request.sampleRate, channels: request.channels });
   if (mix.sampleRate !== WORK_RATE) mix = await resample(mix, WORK_RATE);
   progress(0, 'loading model');
   const { separator, info } = await loadSeparator(settings);
   scope.postMessage({ type: 'info', id, info });
   signal.throwIfAborted();
-  const named = await separateAudio(mix, separator, {
+  const stems = await separateAudio(mix, separator, {
     signal,
-    twoStems: settings.stems === 2 ? 'vocals' : undefined,
+    twoStems,
     onProgress: (p) => progress(p.fraction, p.stage === 'separate' ? 'separating' : p.stage),
   });
+  progress(1, request.type === 'mashup' ? 'matching tempo and key' : 'drawing spectrograms');
+  return { mix, stems };
+}
+
+async function runSeparate(request: Extract<WorkerRequest, { type: 'separate' }>, signal: AbortSignal): Promise<void> {
+  const started = performance.now();
+  const { mix, stems: named } = await separateSong(request, signal, request.settings.stems === 2 ? 'vocals' : undefined);
   const seconds = (performance.now() - started) / 1000;
-  progress(1, 'drawing spectrograms');
   const stems: StemData[] = Object.entries(named).map(([name, audio]) => ({ name, channels: audio.channels }));
   const spectrograms = await Promise.all(stems.map((s) => spectrogramImage(s.name, s.channels, SPECTROGRAM_COLUMNS)));
   const transfer = [...mix.channels, ...stems.flatMap((s) => s.channels), ...spectrograms.map((s) => s.pixels)].map((a) => a.buffer);
-  scope.postMessage({ type: 'done', id, mix: mix.channels, stems, spectrograms, seconds }, [...new Set(transfer)]);
+  scope.postMessage({ type: 'done', id: request.id, mix: mix.channels, stems, spectrograms, seconds }, [...new Set(transfer)]);
+}
+
+async function runMashup(request: Extract<WorkerRequest, { type: 'mashup' }>, signal: AbortSignal): Promise<void> {
+  const { mix, stems } = await separateSong(request, signal);
+  const stem = stems[request.take];
+  if (!stem) throw new Error(`the model has no ${request.take} stem`);
+  const target = { all: { sampleRate: WORK_RATE, channels: request.target.all }, harmonic: { sampleRate: WORK_RATE, channels: request.target.harmonic } };
+  const drums = stems.drums.channels;
+  const harmonic = { sampleRate: WORK_RATE, channels: mix.channels.map((m, c) => m.map((v, i) => v - drums[c][i])) }; // the stems sum to the mix
+  const { audio, notes } = await matchStem(stem, { all: mix, harmonic }, target);
+  signal.throwIfAborted();
+  const data: StemData = { name: request.take, channels: audio.channels };
+  const spectrogram = await spectrogramImage(data.name, data.channels, SPECTROGRAM_COLUMNS);
+  const transfer = [...data.channels.map((c) => c.buffer), spectrogram.pixels.buffer];
+  scope.postMessage({ type: 'matched', id: request.id, stem: data, spectrogram, notes }, transfer);
 }
 
 scope.onmessage = (e) => {
@@ -69,7 +95,7 @@ scope.onmessage = (e) => {
   }
   const controller = new AbortController();
   running.set(request.id, controller);
-  run(request, controller.signal)
+  (request.type === 'separate' ? runSeparate(request, controller.signal) : runMashup(request, controller.signal))
     .catch((err: unknown) => {
       if (controller.signal.aborted) scope.postMessage({ type: 'cancelled', id: request.id });
       else scope.postMessage({ type: 'error', id: request.id, message: err instanceof Error ? err.message : String(err) });
