@@ -1,6 +1,6 @@
 // End-to-end test of the web app in headless Chromium: bad input, separation, mixer, export, screenshot.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -119,6 +119,11 @@ test('separates a song (FLAC, decoded by the browser) into four stems that sum t
   assert.ok(sumError < 1e-3 * Math.max(1, mixRms * 10), `stems do not sum to the mix (max error ${sumError})`);
   const run = await debug((d) => d.run());
   console.log(`separated ${SONG_SECONDS} s in ${run?.seconds.toFixed(2)} s with`, run?.info);
+  // With the shipped model built into dist/web, the page must run it (multi-threaded WASM here: no GPU).
+  if (existsSync(join(ROOT, 'dist', 'web', 'models', 'demix-4s.onnx'))) {
+    assert.equal(run?.info.backend, 'wasm');
+    assert.ok((run?.info.threads ?? 0) >= 2, 'WASM threads');
+  }
 });
 
 test('mute and solo change what plays; space and number keys work', { skip: skip ?? false }, async () => {

@@ -1,6 +1,6 @@
 // Loads the shipped ONNX model and its card in the worker and wraps them, with onnxruntime-web, in the
 // shared ONNX Separator (src/models/onnx-separator.ts).
-import { cardPathFor, parseModelCard } from '../../src/models/card.js';
+import { loadModelCard } from '../../src/models/card.js';
 import { createOnnxSeparator, type OrtTensorConstructor } from '../../src/models/onnx-separator.js';
 import type { Separator } from '../../src/separate/separator.js';
 import type { RunInfo, SeparationSettings } from './protocol.js';
@@ -19,9 +19,15 @@ async function hasWebGpu(): Promise<boolean> {
   );
 }
 
-async function fetchOk(url: URL): Promise<Response | null> {
-  const res = await fetch(url);
-  return res.ok ? res : null;
+/** The text at `path` (relative to the worker), rejecting on any HTTP error. */
+async function fetchText(path: string): Promise<string> {
+  const res = await fetch(new URL(path, self.location.href));
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  return res.text();
+}
+
+function hex(bytes: ArrayBuffer): string {
+  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /**
@@ -30,14 +36,14 @@ async function fetchOk(url: URL): Promise<Response | null> {
  * otherwise multi-threaded SIMD WebAssembly with `settings.threads` threads.
  */
 export async function loadOnnxSeparator(settings: SeparationSettings): Promise<{ separator: Separator; info: RunInfo } | null> {
-  const modelUrl = new URL(settings.modelUrl, self.location.href);
-  const modelRes = await fetchOk(modelUrl);
-  if (!modelRes) return null;
-  const cardUrl = new URL(cardPathFor(modelUrl.pathname), modelUrl);
-  const cardRes = await fetchOk(cardUrl);
-  if (!cardRes) throw new Error(`${modelUrl.pathname}: no model card ${cardUrl.pathname} next to it (a model needs its card to run)`);
-  const card = parseModelCard(await cardRes.text(), cardUrl.pathname);
+  const path = settings.modelUrl;
+  const modelRes = await fetch(new URL(path, self.location.href));
+  if (!modelRes.ok) return null;
+  const card = await loadModelCard(path, fetchText);
   const bytes = new Uint8Array(await modelRes.arrayBuffer());
+  if (card.sha256 !== undefined && hex(await crypto.subtle.digest('SHA-256', bytes)) !== card.sha256) {
+    throw new Error(`${path}: the file's SHA-256 does not match its model card (damaged or replaced file)`);
+  }
 
   const gpu = settings.backend === 'webgpu' || (settings.backend === 'auto' && (await hasWebGpu()));
   // The WebGPU build of onnxruntime-web also runs WASM, but is twice the download: load it only when needed.
@@ -48,8 +54,10 @@ export async function loadOnnxSeparator(settings: SeparationSettings): Promise<{
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: gpu ? ['webgpu', 'wasm'] : ['wasm'],
     graphOptimizationLevel: 'all',
+  }).catch((e: Error) => {
+    throw new Error(`${path}: onnxruntime-web cannot load the model (${e.message.split('\n')[0]})`);
   });
-  const separator = createOnnxSeparator({ session, Tensor: ort.Tensor as unknown as OrtTensorConstructor, card, file: modelUrl.pathname });
+  const separator = createOnnxSeparator({ session, Tensor: ort.Tensor as unknown as OrtTensorConstructor, card, file: path });
   const info: RunInfo = {
     model: `${card.name} ${card.version}`,
     backend: gpu ? 'webgpu' : 'wasm',
