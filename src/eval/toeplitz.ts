@@ -5,19 +5,25 @@ import { RealFft64, nextPow2 } from './fft64.js';
 
 const MAX_REFINEMENTS = 8;
 const CONVERGED = 1e-12; // stop when the correction's energy is this small relative to the solution's
-/** Diagonal loadings (relative to the mean diagonal) tried in turn when the system is numerically singular. */
+/** Diagonal loadings (in whitened units: relative to the channel energy) tried in turn when the refinement fails. */
 const RIDGES = [0, 1e-14, 1e-12, 1e-10, 1e-8, 1e-6];
+/** Whitened channels with less than this share of the strongest one's energy are exact dependences: dropped. */
+const WHITEN_FLOOR = 1e-13;
 
 export interface ToeplitzSolution {
   x: Float64Array; // [L][M][R]
-  ridge: number; // diagonal loading relative to the mean diagonal that made the solve converge; 0 = none
+  ridge: number; // diagonal loading (whitened units) that made the solve converge; 0 = none
 }
 
 /**
  * Solves (T + eps I) x = d where T has L x L blocks of size M x M, T[a][b] = gamma(a - b),
  * gamma(-k) = gamma(k)^T. gamma [L][M][M] row-major; d [L][M][R] (R right-hand sides).
- * If T is numerically singular (e.g. a channel that is an exact filtered copy of another) the refinement
- * cannot converge; the smallest diagonal loading from RIDGES that lets it converge is then added instead.
+ * The system is solved in lag-0-whitened coordinates (channels rotated and scaled so that gamma(0) = I;
+ * the least-squares fit, hence every projection, is the same in any basis). That removes the
+ * ill-conditioning of nearly dual-mono or panned-mono channels, which the Levinson recursion cannot
+ * afford; channel combinations with less than WHITEN_FLOOR of the energy (exact dependences) are dropped.
+ * If the refinement still cannot converge, the smallest diagonal loading from RIDGES that lets it is
+ * added instead, and reported.
  */
 export function solveBlockToeplitz(
   gamma: Float64Array,
@@ -27,16 +33,109 @@ export function solveBlockToeplitz(
   R: number,
   eps: number,
 ): ToeplitzSolution {
-  let meanDiagonal = 0;
-  for (let m = 0; m < M; m++) meanDiagonal += gamma[m * M + m] / M;
-  const loaded = Float64Array.from(gamma);
+  const { vectors, values } = symmetricEigen(gamma.subarray(0, M * M), M);
+  const top = Math.max(...values);
+  const keep = values.flatMap((v, i) => (v > WHITEN_FLOOR * top ? [i] : []));
+  const K = keep.length;
+  const w = new Float64Array(M * K); // [M][K]: channel m -> whitened channel b
+  for (const [b, i] of keep.entries()) {
+    const scale = 1 / Math.sqrt(values[i]);
+    for (let m = 0; m < M; m++) w[m * K + b] = vectors[m * M + i] * scale;
+  }
+  // gamma'(k) = W^T gamma(k) W ; d'(a) = W^T d(a)
+  const g = new Float64Array(L * K * K);
+  const dw = new Float64Array(L * K * R);
+  const gw = new Float64Array(M * K);
+  for (let k = 0; k < L; k++) {
+    gw.fill(0);
+    for (let m = 0; m < M; m++) {
+      for (let q = 0; q < M; q++) {
+        const v = gamma[k * M * M + m * M + q];
+        for (let b = 0; b < K; b++) gw[m * K + b] += v * w[q * K + b];
+      }
+    }
+    for (let a = 0; a < K; a++) {
+      for (let b = 0; b < K; b++) {
+        let acc = 0;
+        for (let m = 0; m < M; m++) acc += w[m * K + a] * gw[m * K + b];
+        g[k * K * K + a * K + b] = acc;
+      }
+      for (let s = 0; s < R; s++) {
+        let acc = 0;
+        for (let m = 0; m < M; m++) acc += w[m * K + a] * d[(k * M + m) * R + s];
+        dw[(k * K + a) * R + s] = acc;
+      }
+    }
+  }
+  const loaded = Float64Array.from(g);
   for (const ridge of RIDGES) {
-    const load = Math.max(eps, ridge * meanDiagonal);
-    for (let m = 0; m < M; m++) loaded[m * M + m] = gamma[m * M + m] + load;
-    const x = refinedSolve(loaded, M, L, d, R);
-    if (x) return { x, ridge };
+    const load = Math.max(eps, ridge);
+    for (let b = 0; b < K; b++) loaded[b * K + b] = g[b * K + b] + load;
+    const xw = refinedSolve(loaded, K, L, dw, R);
+    if (!xw) continue;
+    // back to the original channels: x(a) = W x'(a)
+    const x = new Float64Array(L * M * R);
+    for (let k = 0; k < L; k++) gemmRect(w, xw, k * K * R, x, k * M * R, M, K, R);
+    return { x, ridge };
   }
   throw new Error('block Toeplitz solve did not converge even with diagonal loading');
+}
+
+/** out[oo..] = A B for A [M][K] (whole array a) and B [K][R] at b[bo..]. */
+function gemmRect(a: Float64Array, b: Float64Array, bo: number, out: Float64Array, oo: number, M: number, K: number, R: number): void {
+  for (let m = 0; m < M; m++) {
+    for (let s = 0; s < R; s++) {
+      let acc = 0;
+      for (let k = 0; k < K; k++) acc += a[m * K + k] * b[bo + k * R + s];
+      out[oo + m * R + s] = acc;
+    }
+  }
+}
+
+/** Eigen-decomposition of the symmetric M x M matrix a (cyclic Jacobi): vectors [M][M] column i for values[i]. */
+function symmetricEigen(a: Float64Array, M: number): { vectors: Float64Array; values: number[] } {
+  const s = Float64Array.from(a);
+  const v = new Float64Array(M * M);
+  for (let i = 0; i < M; i++) v[i * M + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    let diag = 0;
+    for (let p = 0; p < M; p++) {
+      diag += s[p * M + p] * s[p * M + p];
+      for (let q = p + 1; q < M; q++) off += s[p * M + q] * s[p * M + q];
+    }
+    if (off <= 1e-30 * diag) break;
+    for (let p = 0; p < M; p++) {
+      for (let q = p + 1; q < M; q++) {
+        const apq = s[p * M + q];
+        if (apq === 0) continue;
+        const theta = (s[q * M + q] - s[p * M + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const sn = t * c;
+        for (let k = 0; k < M; k++) {
+          // rotate columns p, q of s, then rows p, q; accumulate the rotation in v
+          const skp = s[k * M + p];
+          const skq = s[k * M + q];
+          s[k * M + p] = c * skp - sn * skq;
+          s[k * M + q] = sn * skp + c * skq;
+        }
+        for (let k = 0; k < M; k++) {
+          const spk = s[p * M + k];
+          const sqk = s[q * M + k];
+          s[p * M + k] = c * spk - sn * sqk;
+          s[q * M + k] = sn * spk + c * sqk;
+        }
+        for (let k = 0; k < M; k++) {
+          const vkp = v[k * M + p];
+          const vkq = v[k * M + q];
+          v[k * M + p] = c * vkp - sn * vkq;
+          v[k * M + q] = sn * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  return { vectors: v, values: Array.from({ length: M }, (_, i) => s[i * M + i]) };
 }
 
 /** Levinson solve plus iterative refinement; undefined when the refinement diverges or stalls. */
