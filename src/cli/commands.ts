@@ -6,6 +6,7 @@ import { karaokeCommand } from './karaoke.js';
 import { uiCommand } from './ui.js';
 import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
+import { benchmarkCommand } from './benchmark.js';
 
 export interface Command {
   name: string;
@@ -14,4 +15,4 @@ export interface Command {
   run(argv: string[]): Promise<number>; // argv after the command name; resolves to the exit code
 }
 
-export const commands: readonly Command[] = [separateCommand, remixCommand, mashupCommand, karaokeCommand, uiCommand, trainCommand, evalCommand];
+export const commands: readonly Command[] = [separateCommand, remixCommand, mashupCommand, karaokeCommand, uiCommand, trainCommand, evalCommand, benchmarkCommand];
