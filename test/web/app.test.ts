@@ -122,7 +122,8 @@ test('separates a song (FLAC, decoded by the browser) into four stems that sum t
   // With the shipped model built into dist/web, the page must run it (multi-threaded WASM here: no GPU).
   if (existsSync(join(ROOT, 'dist', 'web', 'models', 'demix-4s.onnx'))) {
     assert.equal(run?.info.backend, 'wasm');
-    assert.ok((run?.info.threads ?? 0) >= 2, 'WASM threads');
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    assert.equal(run?.info.threads, Math.min(cores, 4), 'one WASM thread per core (up to 4)');
   }
 });
 
