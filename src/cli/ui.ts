@@ -106,7 +106,8 @@ async function run(argv: string[]): Promise<number> {
   if (port > 65535) throw new DemixError('usage', `--port must be at most 65535, got ${port}`);
   const root = webRoot();
   const server = await serveStatic(root, port).catch((err: NodeJS.ErrnoException) => {
-    throw new DemixError('port', `cannot listen on ${HOST}:${port}: ${err.code ?? err.message}`);
+    const hint = err.code === 'EADDRINUSE' ? ' (in use: choose another with --port N, or --port 0 for any free one)' : '';
+    throw new DemixError('port', `cannot listen on ${HOST}:${port}: ${err.code ?? err.message}${hint}`);
   });
   const url = `http://${HOST}:${(server.address() as AddressInfo).port}/`;
   process.stdout.write(`demix ui: serving ${url} (Ctrl+C to stop)\n`);
