@@ -99,14 +99,15 @@ export async function processTrack(input: string, name: string, s: TrackSettings
     signal: ctx.signal,
     onProgress: (e) => ctx.onProgress(e.stage, 0.9 * e.fraction),
   });
+  const duration = Math.round(result.duration * 1000) / 1000; // seconds, to the millisecond
   if (s.format === 'stem') {
     const file = join(s.outDir, `${name}.stem.mp4`);
     await writeSeparatedStemFile(file, result.stems, s.stemFile, s.overwrite);
     const stems = names.map((stem) => {
       const m = measureLoudness(result.stems[stem]);
-      return { name: stem, path: file, duration: result.duration, loudness: finite(m.loudness), peak: finite(m.samplePeak), truePeak: finite(m.truePeak), silent: m.silent };
+      return { name: stem, path: file, duration, loudness: finite(m.loudness), peak: finite(m.samplePeak), truePeak: finite(m.truePeak), silent: m.silent };
     });
-    return { input, name, output: file, ok: true, duration: result.duration, sampleRate: result.sampleRate, channels: result.channels, stems };
+    return { input, name, output: file, ok: true, duration, sampleRate: result.sampleRate, channels: result.channels, stems };
   }
 
   const createdDir = !(await exists(dir));
@@ -125,7 +126,7 @@ export async function processTrack(input: string, name: string, s: TrackSettings
       stems.push({
         name: stem,
         path: skip ? null : target,
-        duration: result.duration,
+        duration,
         loudness: finite(m.loudness),
         peak: finite(m.samplePeak),
         truePeak: finite(m.truePeak),
@@ -152,5 +153,5 @@ export async function processTrack(input: string, name: string, s: TrackSettings
     if (createdDir) await rmdir(dir).catch(() => undefined);
     throw err;
   }
-  return { input, name, output: dir, ok: true, duration: result.duration, sampleRate: result.sampleRate, channels: result.channels, stems };
+  return { input, name, output: dir, ok: true, duration, sampleRate: result.sampleRate, channels: result.channels, stems };
 }
