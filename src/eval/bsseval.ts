@@ -235,12 +235,35 @@ function subBlocks(blocks: Float64Array, R: number, C: number, L: number, rows: 
   return out;
 }
 
-/** Sum over the full spectrum of |z|^2 from half-spectrum bins, divided by n (Parseval: the signal's energy). */
-function spectrumEnergy(re: Float64Array, im: Float64Array, n: number): number {
+const ENERGIES = 7;
+
+/**
+ * Adds, from half spectra of size n/2 + 1 (Parseval, so each is the signal energy), the energies of
+ * s (true image), e - s, pj - s, pj, pa - pj, pa, e - pa to out[0..6], with pj / pa the projections
+ * on the source alone / on all sources and e the estimate.
+ */
+function addEnergies(s: Spec, e: Spec, pj: Spec, pa: Spec, n: number, out: Float64Array): void {
   const half = n / 2;
-  let e = 0;
-  for (let k = 1; k < half; k++) e += re[k] * re[k] + im[k] * im[k];
-  return (2 * e + re[0] * re[0] + re[half] * re[half]) / n;
+  const acc = [0, 0, 0, 0, 0, 0, 0];
+  for (let k = 0; k <= half; k++) {
+    const w = k === 0 || k === half ? 1 : 2; // bins 1..half-1 stand for their mirror images too
+    const sr = s.re[k];
+    const si = s.im[k];
+    const er = e.re[k];
+    const ei = e.im[k];
+    const jr = pj.re[k];
+    const ji = pj.im[k];
+    const ar = pa.re[k];
+    const ai = pa.im[k];
+    acc[0] += w * (sr * sr + si * si);
+    acc[1] += w * ((er - sr) * (er - sr) + (ei - si) * (ei - si));
+    acc[2] += w * ((jr - sr) * (jr - sr) + (ji - si) * (ji - si));
+    acc[3] += w * (jr * jr + ji * ji);
+    acc[4] += w * ((ar - jr) * (ar - jr) + (ai - ji) * (ai - ji));
+    acc[5] += w * (ar * ar + ai * ai);
+    acc[6] += w * ((er - ar) * (er - ar) + (ei - ai) * (ei - ai));
+  }
+  for (let i = 0; i < ENERGIES; i++) out[i] += acc[i] / n;
 }
 
 function db(num: number, den: number): number {
@@ -268,7 +291,7 @@ function scoreFrames(
   const bins = N / 2 + 1;
   const fft = new RealFft64(N);
   const tap = new Float64Array(L);
-  const spectrum = () => ({ re: new Float64Array(bins), im: new Float64Array(bins) });
+  const spectrum = (): Spec => ({ re: new Float64Array(bins), im: new Float64Array(bins) });
 
   // Filter spectra: all[j][q][c] maps basis channel q to output channel c of estimate j; own[j][i][c] the
   // i-th basis channel of source j.
@@ -302,15 +325,7 @@ function scoreFrames(
   const E = ests.map(spectrum);
   const pj = spectrum();
   const pa = spectrum();
-  const diff = spectrum();
-  const energy = (s: { re: Float64Array; im: Float64Array }) => spectrumEnergy(s.re, s.im, N);
-  const energyOfDifference = (a: { re: Float64Array; im: Float64Array }, b: { re: Float64Array; im: Float64Array }) => {
-    for (let k = 0; k < bins; k++) {
-      diff.re[k] = a.re[k] - b.re[k];
-      diff.im[k] = a.im[k] - b.im[k];
-    }
-    return energy(diff);
-  };
+  const energies = new Float64Array(ENERGIES);
 
   for (let t = 0; t < nwin; t++) {
     const start = t * hop;
@@ -329,13 +344,7 @@ function scoreFrames(
       fft.forward(frame, E[m].re, E[m].im);
     }
     for (let j = 0; j < nsrc; j++) {
-      let sTrue = 0;
-      let eDist = 0;
-      let eSpat = 0;
-      let sFilt = 0;
-      let eInterf = 0;
-      let sProj = 0;
-      let eArtif = 0;
+      energies.fill(0);
       for (let c = 0; c < nchan; c++) {
         const m = j * nchan + c;
         pj.re.fill(0);
@@ -345,14 +354,9 @@ function scoreFrames(
         pa.re.fill(0);
         pa.im.fill(0);
         for (let q = 0; q < B; q++) accumulateProduct(all[j][q][c], X[basis[q]], pa, bins);
-        sTrue += energy(X[m]);
-        eDist += energyOfDifference(E[m], X[m]);
-        eSpat += energyOfDifference(pj, X[m]);
-        sFilt += energy(pj);
-        eInterf += energyOfDifference(pa, pj);
-        sProj += energy(pa);
-        eArtif += energyOfDifference(E[m], pa);
+        addEnergies(X[m], E[m], pj, pa, N, energies);
       }
+      const [sTrue, eDist, eSpat, sFilt, eInterf, sProj, eArtif] = energies;
       out.sdr[j][t] = db(sTrue, eDist);
       out.isr[j][t] = db(sTrue, eSpat);
       out.sir[j][t] = db(sFilt, eInterf);
@@ -362,13 +366,14 @@ function scoreFrames(
   return out;
 }
 
+/** A half spectrum: re, im [bins]. */
+interface Spec {
+  re: Float64Array;
+  im: Float64Array;
+}
+
 /** acc += h * x over `bins` complex bins. */
-function accumulateProduct(
-  h: { re: Float64Array; im: Float64Array },
-  x: { re: Float64Array; im: Float64Array },
-  acc: { re: Float64Array; im: Float64Array },
-  bins: number,
-): void {
+function accumulateProduct(h: Spec, x: Spec, acc: Spec, bins: number): void {
   const { re: hr, im: hi } = h;
   const { re: xr, im: xi } = x;
   const { re: ar, im: ai } = acc;
