@@ -12,27 +12,45 @@ const MDX_EPS = 1e-7;
  * SI-SDR = 10 log10(|a s|^2 / |a s - e|^2). No mean removal. NaN when the reference is silent.
  */
 export function siSdr(reference: Samples[], estimate: Samples[]): number {
+  checkChannels(reference, estimate);
   let ss = 0;
   let se = 0;
-  forEachPair(reference, estimate, (s, e) => {
-    ss += s * s;
-    se += s * e;
-  });
+  for (let c = 0; c < reference.length; c++) {
+    const s = reference[c];
+    const e = estimate[c];
+    for (let i = 0; i < s.length; i++) {
+      ss += s[i] * s[i];
+      se += s[i] * (i < e.length ? e[i] : 0);
+    }
+  }
   if (ss === 0) return NaN;
   const a = se / ss;
   let noise = 0; // |a s - e|^2
-  forEachPair(reference, estimate, (s, e) => (noise += (a * s - e) * (a * s - e)));
+  for (let c = 0; c < reference.length; c++) {
+    const s = reference[c];
+    const e = estimate[c];
+    for (let i = 0; i < s.length; i++) {
+      const d = a * s[i] - (i < e.length ? e[i] : 0);
+      noise += d * d;
+    }
+  }
   return noise === 0 ? Infinity : 10 * Math.log10((a * a * ss) / noise);
 }
 
 /** MDX challenge SDR in dB: 10 log10((sum s^2 + 1e-7) / (sum (s - e)^2 + 1e-7)) over all channels and samples. */
 export function trackSdr(reference: Samples[], estimate: Samples[]): number {
+  checkChannels(reference, estimate);
   let num = 0;
   let den = 0;
-  forEachPair(reference, estimate, (s, e) => {
-    num += s * s;
-    den += (s - e) * (s - e);
-  });
+  for (let c = 0; c < reference.length; c++) {
+    const s = reference[c];
+    const e = estimate[c];
+    for (let i = 0; i < s.length; i++) {
+      const d = s[i] - (i < e.length ? e[i] : 0);
+      num += s[i] * s[i];
+      den += d * d;
+    }
+  }
   return 10 * Math.log10((num + MDX_EPS) / (den + MDX_EPS));
 }
 
@@ -48,16 +66,8 @@ export function trackSdrs(
   return { perTarget, mean };
 }
 
-/** Calls f(s, e) for every reference sample s and the matching estimate sample e (0 past its end). */
-function forEachPair(reference: Samples[], estimate: Samples[], f: (s: number, e: number) => void): void {
+function checkChannels(reference: Samples[], estimate: Samples[]): void {
   if (reference.length !== estimate.length) {
     throw new DemixError('EVAL_CHANNELS', `reference has ${reference.length} channels, estimate ${estimate.length}`);
-  }
-  for (let c = 0; c < reference.length; c++) {
-    const s = reference[c];
-    const e = estimate[c];
-    const n = Math.min(s.length, e.length);
-    for (let i = 0; i < n; i++) f(s[i], e[i]);
-    for (let i = n; i < s.length; i++) f(s[i], 0);
   }
 }
