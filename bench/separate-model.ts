@@ -1,0 +1,29 @@
+// Speed and memory of `demix separate` with the default neural model (models/demix-4s.onnx): wall time and
+// real-time factor on a 3-minute stereo song (decode to write, 4 wav stems), and peak RSS on a 10-minute
+// song. Targets (issue 4): <= 10 s and <= 1.5 GB. Run: npx tsx bench/separate-model.ts
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { shippedModelPath } from '../src/models/node.js';
+import { build, loopedWav, runCli, scratchDir } from './lib/cli.js';
+
+const model = shippedModelPath();
+if (!existsSync(model)) {
+  console.log(`skipped: ${model} does not exist yet`);
+  process.exit(0);
+}
+build();
+const dir = scratchDir();
+try {
+  for (const seconds of [180, 600]) {
+    const song = await loopedWav(dir, seconds);
+    const run = runCli(['separate', song, '-o', join(dir, 'out'), '--model', 'demix-4s', '--overwrite', '-q']);
+    if (run.code !== 0) throw new Error(`demix separate exited with ${run.code}`);
+    rmSync(song);
+    console.log(`separate --model demix-4s, ${seconds} s stereo 44.1 kHz wav -> 4 wav stems`);
+    console.log(`  wall time        ${run.seconds.toFixed(1)} s`);
+    console.log(`  real-time factor ${(run.seconds / seconds).toFixed(3)} (wall / audio duration)`);
+    console.log(`  peak RSS         ${run.maxRssMb.toFixed(0)} MiB`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

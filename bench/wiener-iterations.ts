@@ -1,0 +1,57 @@
+// Chooses the Wiener filter's default by measurement: separates the validation clips with a model once per
+// EM iteration count (0 = soft masks, 1, 2) and prints the BSS Eval table and separation time of each.
+// Run: npx tsx bench/wiener-iterations.ts [--model demix-4s] [--split train/split.json] [--dataset DIR]
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Audio } from '../src/audio/audio.js';
+import { readStemFile } from '../src/audio/decode.js';
+import { formatTable, scoreTrack, summarize } from '../src/cli/eval-report.js';
+import type { ScoredTrack, Summary } from '../src/cli/eval-report.js';
+import { SOURCES } from '../src/eval/aggregate.js';
+import { separate } from '../src/index.js';
+import { defaultModelName } from '../src/models/node.js';
+import { loadSeparator } from '../src/separate/registry.js';
+import { ROOT } from './lib/cli.js';
+
+const ITERATIONS = [0, 1, 2];
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string', default: defaultModelName() },
+    split: { type: 'string', default: join(ROOT, 'train', 'split.json') },
+    dataset: { type: 'string', default: join(ROOT, '..', 'shared', 'data', 'musdb18-7', 'train') },
+  },
+});
+if (!existsSync(values.split)) {
+  console.log(`skipped: no validation split ${values.split} (train/ writes it)`);
+  process.exit(0);
+}
+const split = JSON.parse(await readFile(values.split, 'utf8')) as { valid: string[] };
+const clips = split.valid.map((c) => (c.endsWith('.stem.mp4') ? c : `${c}.stem.mp4`));
+const sep = await loadSeparator(values.model);
+const scored: Record<string, ScoredTrack[]> = Object.fromEntries(ITERATIONS.map((n) => [`wiener ${n}`, []]));
+const seconds: Record<string, number> = {};
+try {
+  for (const clip of clips) {
+    const { mixture, stems } = await readStemFile(join(values.dataset, clip));
+    for (const n of ITERATIONS) {
+      const t0 = performance.now();
+      const result = await separate(mixture, { model: sep, wienerIterations: n });
+      seconds[`wiener ${n}`] = (seconds[`wiener ${n}`] ?? 0) + (performance.now() - t0) / 1000;
+      const estimates: Record<string, Audio> = Object.fromEntries(SOURCES.map((s) => [s, result.stems[s]]));
+      scored[`wiener ${n}`].push(scoreTrack(clip, stems, estimates, (m) => process.stderr.write(`${m}\n`)));
+    }
+    process.stderr.write(`${clip} done\n`);
+  }
+} finally {
+  await sep.dispose?.();
+}
+const summaries: Record<string, Summary> = {};
+for (const [label, tracks] of Object.entries(scored)) summaries[label] = summarize(tracks);
+console.log(`model ${sep.name}, ${clips.length} validation clips from ${values.split}`);
+process.stdout.write(formatTable(summaries, clips.length));
+for (const [label, summary] of Object.entries(summaries)) {
+  const mean = SOURCES.reduce((acc, s) => acc + summary[s].SDR, 0) / SOURCES.length;
+  console.log(`${label}: 4-target average of median SDR ${mean.toFixed(2)} dB; separation ${seconds[label].toFixed(1)} s in all`);
+}
