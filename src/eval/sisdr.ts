@@ -12,46 +12,17 @@ const MDX_EPS = 1e-7;
  * SI-SDR = 10 log10(|a s|^2 / |a s - e|^2). No mean removal. NaN when the reference is silent.
  */
 export function siSdr(reference: Samples[], estimate: Samples[]): number {
-  checkChannels(reference, estimate);
-  let ss = 0;
-  let se = 0;
-  for (let c = 0; c < reference.length; c++) {
-    const s = reference[c];
-    const e = estimate[c];
-    for (let i = 0; i < s.length; i++) {
-      ss += s[i] * s[i];
-      se += s[i] * (i < e.length ? e[i] : 0);
-    }
-  }
+  const { ss, se } = innerProducts(reference, estimate);
   if (ss === 0) return NaN;
   const a = se / ss;
-  let noise = 0; // |a s - e|^2
-  for (let c = 0; c < reference.length; c++) {
-    const s = reference[c];
-    const e = estimate[c];
-    for (let i = 0; i < s.length; i++) {
-      const d = a * s[i] - (i < e.length ? e[i] : 0);
-      noise += d * d;
-    }
-  }
+  const noise = residualEnergy(reference, estimate, a);
   return noise === 0 ? Infinity : 10 * Math.log10((a * a * ss) / noise);
 }
 
 /** MDX challenge SDR in dB: 10 log10((sum s^2 + 1e-7) / (sum (s - e)^2 + 1e-7)) over all channels and samples. */
 export function trackSdr(reference: Samples[], estimate: Samples[]): number {
-  checkChannels(reference, estimate);
-  let num = 0;
-  let den = 0;
-  for (let c = 0; c < reference.length; c++) {
-    const s = reference[c];
-    const e = estimate[c];
-    for (let i = 0; i < s.length; i++) {
-      const d = s[i] - (i < e.length ? e[i] : 0);
-      num += s[i] * s[i];
-      den += d * d;
-    }
-  }
-  return 10 * Math.log10((num + MDX_EPS) / (den + MDX_EPS));
+  const { ss } = innerProducts(reference, estimate);
+  return 10 * Math.log10((ss + MDX_EPS) / (residualEnergy(reference, estimate, 1) + MDX_EPS));
 }
 
 /** Per-target MDX SDR and its mean over targets (the challenge's track score). */
@@ -66,8 +37,34 @@ export function trackSdrs(
   return { perTarget, mean };
 }
 
-function checkChannels(reference: Samples[], estimate: Samples[]): void {
+/** sum s^2 and sum s e over all channels (estimate zero-padded or truncated to the reference length). */
+function innerProducts(reference: Samples[], estimate: Samples[]): { ss: number; se: number } {
   if (reference.length !== estimate.length) {
     throw new DemixError('EVAL_CHANNELS', `reference has ${reference.length} channels, estimate ${estimate.length}`);
   }
+  let ss = 0;
+  let se = 0;
+  for (let c = 0; c < reference.length; c++) {
+    const s = reference[c];
+    const e = estimate[c];
+    for (let i = 0; i < s.length; i++) {
+      ss += s[i] * s[i];
+      se += s[i] * (i < e.length ? e[i] : 0);
+    }
+  }
+  return { ss, se };
+}
+
+/** sum (a s - e)^2 over all channels, summed directly (no cancellation for good estimates). */
+function residualEnergy(reference: Samples[], estimate: Samples[], a: number): number {
+  let sum = 0;
+  for (let c = 0; c < reference.length; c++) {
+    const s = reference[c];
+    const e = estimate[c];
+    for (let i = 0; i < s.length; i++) {
+      const d = a * s[i] - (i < e.length ? e[i] : 0);
+      sum += d * d;
+    }
+  }
+  return sum;
 }
