@@ -34,24 +34,18 @@ export async function idealRatioMasks(
   });
   const out: Record<string, Audio> = {};
   for (const [j, name] of names.entries()) {
-    const re = mix.re.map((r, c) => {
-      const masked = new Float32Array(r.length);
-      for (let i = 0; i < r.length; i++) masked[i] = r[i] * share(weights, j, c, i);
-      return masked;
-    });
-    const im = mix.im.map((m, c) => {
-      const masked = new Float32Array(m.length);
-      for (let i = 0; i < m.length; i++) masked[i] = m[i] * share(weights, j, c, i);
-      return masked;
-    });
+    const re = mix.re.map((r) => new Float32Array(r.length));
+    const im = mix.im.map((m) => new Float32Array(m.length));
+    for (let c = 0; c < re.length; c++) {
+      for (let i = 0; i < re[c].length; i++) {
+        let total = 0;
+        for (const w of weights) total += w[c][i];
+        const mask = total > 0 ? weights[j][c][i] / total : 1 / names.length; // equal shares where all stems are 0
+        re[c][i] = mix.re[c][i] * mask;
+        im[c][i] = mix.im[c][i] * mask;
+      }
+    }
     out[name] = { sampleRate: mixture.sampleRate, channels: stft.inverse({ ...mix, re, im }, length) };
   }
   return out;
-}
-
-/** weights[j][c][i] / sum_k weights[k][c][i], or 1 / (number of stems) where the sum is 0. */
-function share(weights: Float32Array[][], j: number, c: number, i: number): number {
-  let total = 0;
-  for (const w of weights) total += w[c][i];
-  return total > 0 ? weights[j][c][i] / total : 1 / weights.length;
 }
