@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readStemFile } from '../../src/audio/decode.js';
 import { encodeWav, parseWav } from '../../src/audio/wav.js';
 import { demix } from './dj-helpers.js';
 import { FIXTURES, type MusevalJson } from '../eval/fixtures.js';
@@ -93,6 +94,18 @@ test('demix eval: bad input fails the track with one line each and exit code 1',
   const usage = await demix('eval', '-r', join(root, 'refs'));
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /--estimates is required/);
+});
+
+test('demix eval: a .stem.mp4 reference against half-scaled stems scores SDR = ISR = 6.02 dB', async () => {
+  const { stems } = await readStemFile(join(DATA, `${CLIP}.stem.mp4`));
+  const est = join(dir, 'half', CLIP);
+  mkdirSync(est, { recursive: true });
+  for (const [name, audio] of Object.entries(stems)) {
+    writeFileSync(join(est, `${name}.wav`), encodeWav({ sampleRate: audio.sampleRate, channels: audio.channels.map((c) => c.map((v) => 0.5 * v)) }, 32));
+  }
+  const r = await demix('eval', join(DATA, `${CLIP}.stem.mp4`), '--estimates', join(dir, 'half'), '-q');
+  assert.equal(r.code, 0, r.stderr);
+  for (const target of ['vocals', 'drums', 'bass', 'other']) assert.match(r.stdout, new RegExp(`\\n${target}\\s+6\\.02\\s+\\S+\\s+\\S+\\s+6\\.02\\s`));
 });
 
 test('demix benchmark: classic separator on a clip of a split, between the mixture floor and the oracle masks', async () => {
