@@ -1,0 +1,162 @@
+"""Training data for demix: decoding, a float32 cache, and the augmenting sampler.
+
+Sources: `.stem.mp4` files (NI Stems: stream 0 mixture, 1 drums, 2 bass, 3 other, 4 vocals) decoded once
+with ffmpeg into train/cache/<name>.npy, or MUSDB-style folders holding vocals.wav, drums.wav, bass.wav,
+other.wav (and optionally mixture.wav). Every clip is held as float32 [5, 2, samples] at 44.1 kHz stereo in
+the order mixture, vocals, drums, bass, other (TARGETS order after the mixture).
+"""
+import hashlib
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import torch
+
+TARGETS = ["vocals", "drums", "bass", "other"]
+SAMPLE_RATE = 44100
+STEM_STREAMS = {"mixture": 0, "drums": 1, "bass": 2, "other": 3, "vocals": 4}  # NI Stems stream order
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_CACHE = os.path.join(HERE, "cache")
+
+
+def ffmpeg_path():
+    """The static ffmpeg from the npm package, $DEMIX_FFMPEG, or ffmpeg on PATH."""
+    env = os.environ.get("DEMIX_FFMPEG")
+    if env:
+        return env
+    npm = os.path.join(HERE, "..", "node_modules", "@ffmpeg-installer", "linux-x64", "ffmpeg")
+    if os.path.exists(npm):
+        return npm
+    found = shutil.which("ffmpeg")
+    if not found:
+        raise RuntimeError("no ffmpeg: set DEMIX_FFMPEG or run npm install")
+    return found
+
+
+def decode_stream(path, stream):
+    """Decodes audio stream `stream` of `path` -> float32 [2, samples] at 44.1 kHz."""
+    cmd = [ffmpeg_path(), "-v", "error", "-nostdin", "-i", path, "-map", f"0:a:{stream}",
+           "-f", "f32le", "-acodec", "pcm_f32le", "-ac", "2", "-ar", str(SAMPLE_RATE), "-"]
+    out = subprocess.run(cmd, check=True, capture_output=True).stdout
+    return np.frombuffer(out, dtype=np.float32).reshape(-1, 2).T.copy()
+
+
+def _stack(parts):
+    n = min(p.shape[1] for p in parts)
+    return np.stack([p[:, :n] for p in parts]).astype(np.float32)
+
+
+def decode_clip(source):
+    """A .stem.mp4 file or a folder of wav stems -> float32 [5, 2, samples] (mixture, vocals, drums, bass, other)."""
+    if os.path.isdir(source):
+        stems = [decode_stream(os.path.join(source, f"{t}.wav"), 0) for t in TARGETS]
+        n = min(s.shape[1] for s in stems)
+        mix_path = os.path.join(source, "mixture.wav")
+        mix = decode_stream(mix_path, 0) if os.path.exists(mix_path) else sum(s[:, :n] for s in stems)
+        return _stack([mix] + stems)
+    return _stack([decode_stream(source, STEM_STREAMS[k]) for k in ["mixture"] + TARGETS])
+
+
+def clip_name(source):
+    base = os.path.basename(os.path.normpath(source))
+    return base[: -len(".stem.mp4")] if base.endswith(".stem.mp4") else base
+
+
+def list_sources(dirs):
+    """All clips (.stem.mp4 files and folders holding vocals.wav) in `dirs`, sorted by name."""
+    out = []
+    for d in dirs:
+        for f in sorted(os.listdir(d)):
+            p = os.path.join(d, f)
+            if f.endswith(".stem.mp4") or (os.path.isdir(p) and os.path.exists(os.path.join(p, "vocals.wav"))):
+                out.append(p)
+    return out
+
+
+def load_clip(source, cache_dir=DEFAULT_CACHE):
+    """Decoded clip [5, 2, samples], cached as .npy keyed by name and file size/mtime."""
+    os.makedirs(cache_dir, exist_ok=True)
+    st = os.stat(source)
+    key = hashlib.sha1(f"{os.path.abspath(source)}:{st.st_size}:{st.st_mtime}".encode()).hexdigest()[:10]
+    path = os.path.join(cache_dir, f"{clip_name(source)}.{key}.npy")
+    if os.path.exists(path):
+        return np.load(path, mmap_mode=None)
+    data = decode_clip(source)
+    tmp = f"{path}.tmp-{os.getpid()}.npy"
+    np.save(tmp, data)
+    os.replace(tmp, path)
+    return data
+
+
+def load_clips(sources, cache_dir=DEFAULT_CACHE):
+    return {clip_name(s): load_clip(s, cache_dir) for s in sources}
+
+
+def speed_change(x, factor):
+    """Resampling speed change (pitch and tempo together) of x [2, n] by `factor` (>1 faster) -> [2, ~n/factor]."""
+    n_out = int(round(x.shape[-1] / factor))
+    return torch.nn.functional.interpolate(x[None], size=n_out, mode="linear", align_corners=False)[0]
+
+
+class Sampler:
+    """Draws augmented training examples from clips (dict name -> [5, 2, samples] float32).
+
+    Each example: per target a stem from a random clip at a random offset (or, with probability `p_coherent`,
+    all stems of one clip at one offset), random gain per stem, random channel swap, random speed change
+    (resampling, pitch and tempo together), a stem silenced now and then. Mixture = sum of the stems.
+    """
+
+    def __init__(self, clips, segment_samples, rng, gain_db=6.0, p_coherent=0.3, p_silence=0.1,
+                 p_swap=0.5, speed_range=0.08, p_speed=0.5):
+        self.clips = [torch.from_numpy(np.ascontiguousarray(c[1:])) for c in clips.values()]  # [4, 2, n] stems
+        self.seg = segment_samples
+        self.rng = rng
+        self.gain_db, self.p_coherent, self.p_silence = gain_db, p_coherent, p_silence
+        self.p_swap, self.speed_range, self.p_speed = p_swap, speed_range, p_speed
+
+    def _crop(self, stem, length):
+        n = stem.shape[-1]
+        if n <= length:
+            return torch.nn.functional.pad(stem, (0, length - n))
+        o = int(self.rng.integers(0, n - length + 1))
+        return stem[:, o:o + length]
+
+    def example(self):
+        """-> stems float32 [4, 2, segment_samples]."""
+        r = self.rng
+        coherent = r.random() < self.p_coherent
+        if coherent:
+            clip = self.clips[int(r.integers(len(self.clips)))]
+            factor = 1.0 + r.uniform(-self.speed_range, self.speed_range) if r.random() < self.p_speed else 1.0
+            need = int(self.seg * factor) + 2
+            n = clip.shape[-1]
+            o = int(r.integers(0, max(1, n - need + 1)))
+            block = clip[:, :, o:o + need]
+            if factor != 1.0:
+                block = torch.stack([speed_change(b, factor) for b in block])
+            block = torch.nn.functional.pad(block, (0, max(0, self.seg - block.shape[-1])))[..., : self.seg]
+            out = block.clone()
+        else:
+            parts = []
+            for t in range(4):
+                clip = self.clips[int(r.integers(len(self.clips)))]
+                factor = 1.0 + r.uniform(-self.speed_range, self.speed_range) if r.random() < self.p_speed else 1.0
+                s = self._crop(clip[t], int(self.seg * factor) + 2)
+                if factor != 1.0:
+                    s = speed_change(s, factor)
+                s = torch.nn.functional.pad(s, (0, max(0, self.seg - s.shape[-1])))[:, : self.seg]
+                parts.append(s)
+            out = torch.stack(parts)
+        gains = 10 ** (r.uniform(-self.gain_db, self.gain_db, size=4) / 20)
+        out = out * torch.tensor(gains, dtype=torch.float32)[:, None, None]
+        for t in range(4):
+            if r.random() < self.p_swap:
+                out[t] = out[t].flip(0)
+            if r.random() < self.p_silence:
+                out[t] = 0
+        return out
+
+    def batch(self, n):
+        """-> stems [n, 4, 2, segment_samples]."""
+        return torch.stack([self.example() for _ in range(n)])

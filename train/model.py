@@ -1,0 +1,130 @@
+"""demix-4s: one shared U-Net over the stereo magnitude spectrogram with a mask head for 4 targets.
+
+Input  magnitude float32 [batch, 2, frames, 2049]  raw |STFT| (n_fft 4096, hop 1024, periodic Hann, centred)
+Output masks     float32 [batch, 4, 2, frames, 2049] softmax over targets (vocals, drums, bass, other)
+
+Design (quality per CPU compute):
+- normalisation inside: log1p(|X|), then a learnt per-bin mean and scale (initialised from training data);
+- the 2048 lowest bins are cut into patches of 4 bins (a strided conv in frequency, 512 bands) plus a learnt
+  per-band embedding so the convolutions know where they are in frequency; the Nyquist bin takes the mask of
+  bin 2047;
+- 4 encoder levels, each a 3x3 conv then a 2x2 strided conv halving time and frequency; additive skips;
+- a bottleneck with dilated time convs (context of a few seconds) and a fully connected layer across
+  frequency (as Open-Unmix does) so every band sees the whole spectrum;
+- decoder mirrors the encoder with transposed convs; one 1x1 head gives 4 targets x 2 channels x 4 bins per
+  band; softmax over targets so the masks sum to one.
+frames must be a multiple of FRAME_MULTIPLE = 2**levels.
+"""
+import torch
+from torch import nn
+
+TARGETS = ["vocals", "drums", "bass", "other"]
+N_FFT = 4096
+HOP = 1024
+N_BINS = N_FFT // 2 + 1
+
+
+def conv_bn(cin, cout, kernel=3, stride=1, dilation=(1, 1)):
+    if isinstance(kernel, int):
+        kernel = (kernel, kernel)
+    pad = tuple((k - 1) // 2 * d for k, d in zip(kernel, dilation)) if stride == 1 else (0, 0)
+    return nn.Sequential(nn.Conv2d(cin, cout, kernel, stride=stride, padding=pad, dilation=dilation, bias=False),
+                         nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+class FreqFC(nn.Module):
+    """Residual fully connected layer across frequency: [B, C, T, F] -> same."""
+
+    def __init__(self, channels, n_freq, squeeze=16, hidden=512):
+        super().__init__()
+        self.inp = nn.Conv2d(channels, squeeze, 1)
+        self.fc = nn.Sequential(nn.Linear(squeeze * n_freq, hidden), nn.ReLU(inplace=True),
+                                nn.Linear(hidden, squeeze * n_freq), nn.ReLU(inplace=True))
+        self.out = conv_bn(squeeze, channels, 1)
+        self.squeeze, self.n_freq = squeeze, n_freq
+
+    def forward(self, x):
+        b, _, t, f = x.shape
+        y = self.inp(x).permute(0, 2, 1, 3).reshape(b, t, self.squeeze * f)
+        y = self.fc(y).reshape(b, t, self.squeeze, f).permute(0, 2, 1, 3)
+        return x + self.out(y)
+
+
+class DemixUNet(nn.Module):
+    def __init__(self, channels=(16, 32, 48, 96, 128), patch=4, n_targets=4, dilations=(1, 2, 4, 8)):
+        super().__init__()
+        self.patch, self.n_targets = patch, n_targets
+        self.n_used = N_BINS - 1  # 2048
+        n_bands = self.n_used // patch
+        self.levels = len(channels) - 1
+        self.frame_multiple = 2 ** self.levels
+        self.in_mean = nn.Parameter(torch.zeros(self.n_used))
+        self.in_scale = nn.Parameter(torch.ones(self.n_used))
+        self.stem = conv_bn(2, channels[0], kernel=(3, patch), stride=1)
+        self.stem[0].stride = (1, patch)
+        self.stem[0].padding = (1, 0)
+        self.band_emb = nn.Parameter(torch.zeros(1, channels[0], 1, n_bands))
+        self.enc = nn.ModuleList(conv_bn(c, c) for c in channels[:-1])
+        self.down = nn.ModuleList(conv_bn(a, b, 2, 2) for a, b in zip(channels[:-1], channels[1:]))
+        cb = channels[-1]
+        self.mid = nn.ModuleList(conv_bn(cb, cb, 3, dilation=(d, 1)) for d in dilations)
+        self.freq_fc = FreqFC(cb, n_bands // 2 ** self.levels)
+        self.up = nn.ModuleList(
+            nn.Sequential(nn.ConvTranspose2d(b, a, 2, stride=2, bias=False), nn.BatchNorm2d(a), nn.ReLU(inplace=True))
+            for a, b in zip(channels[:-1], channels[1:]))
+        self.dec = nn.ModuleList(conv_bn(c, c) for c in channels[:-1])
+        self.head = nn.Conv2d(channels[0], n_targets * 2 * patch, 1)
+
+    def forward(self, mag):
+        """mag [B, 2, T, 2049] raw magnitudes -> masks [B, 4, 2, T, 2049]."""
+        b, c, t, _ = mag.shape
+        x = (torch.log1p(mag[..., : self.n_used]) - self.in_mean) * self.in_scale
+        x = self.stem(x) + self.band_emb
+        skips = []
+        for enc, down in zip(self.enc, self.down):
+            x = enc(x)
+            skips.append(x)
+            x = down(x)
+        for m in self.mid:
+            x = x + m(x)
+        x = self.freq_fc(x)
+        for i in reversed(range(self.levels)):
+            x = self.up[i](x) + skips[i]
+            x = self.dec[i](x)
+        y = self.head(x)  # [B, targets*2*patch, T, bands]
+        nb = y.shape[-1]
+        y = y.reshape(b, self.n_targets, c, self.patch, t, nb).permute(0, 1, 2, 4, 5, 3)
+        y = y.reshape(b, self.n_targets, c, t, nb * self.patch)
+        m = torch.softmax(y, dim=1)
+        return torch.cat([m, m[..., -1:]], dim=-1)
+
+
+def build_model(cfg=None):
+    cfg = cfg or {}
+    return DemixUNet(channels=tuple(cfg.get("channels", (16, 32, 48, 96, 128))), patch=cfg.get("patch", 4),
+                     dilations=tuple(cfg.get("dilations", (1, 2, 4, 8))))
+
+
+_windows = {}
+
+
+def stft(x):
+    """x [..., samples] -> complex [..., frames, 2049] (torch.stft, centred, reflect, periodic Hann)."""
+    shape = x.shape
+    w = _windows.setdefault(str(x.device), torch.hann_window(N_FFT, periodic=True, device=x.device))
+    s = torch.stft(x.reshape(-1, shape[-1]), N_FFT, HOP, window=w, center=True, pad_mode="reflect",
+                   normalized=False, onesided=True, return_complex=True)
+    return s.transpose(-1, -2).reshape(*shape[:-1], s.shape[-1], s.shape[-2])
+
+
+def istft(s, length):
+    """complex [..., frames, 2049] -> [..., length]."""
+    shape = s.shape
+    w = _windows.setdefault(str(s.device), torch.hann_window(N_FFT, periodic=True, device=s.device))
+    y = torch.istft(s.reshape(-1, shape[-2], shape[-1]).transpose(-1, -2), N_FFT, HOP, window=w, center=True,
+                    normalized=False, onesided=True, length=length)
+    return y.reshape(*shape[:-2], length)
+
+
+def param_count(model):
+    return sum(p.numel() for p in model.parameters())

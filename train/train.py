@@ -1,0 +1,231 @@
+"""Trains demix-4s: L1 between masked-mixture and target magnitudes (Spleeter's loss), Adam, augmentation.
+
+Checkpoints (model, optimiser, step, RNG states, best score) every few minutes and on SIGINT/SIGTERM to
+<out>/ckpt.pt, keeps the best validation weights in <out>/best.pt, logs to <out>/log.csv.
+
+Usage:
+  /usr/bin/python3 train/train.py --config train/configs/demix-4s.json [--resume] [--from models/demix-4s.pt]
+                                  [--data DIR ...] [--out train/runs/demix-4s] [--max-steps N] [--max-minutes M]
+Paths in the config are relative to the config file; --data dirs hold .stem.mp4 files or MUSDB-style wav folders.
+"""
+import argparse
+import csv
+import json
+import math
+import os
+import random
+import signal
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dataset  # noqa: E402
+import model as M  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LOG_FIELDS = ["step", "minutes", "lr", "train_loss"] + [f"val_sdr_{t}" for t in M.TARGETS] + ["val_sdr_avg", "best"]
+
+
+def sdr(ref, est, eps=1e-8):
+    """Whole-clip SDR in dB (MDX style): ref, est [..., channels, samples] -> [...]."""
+    num = (ref ** 2).sum(dim=(-1, -2))
+    den = ((ref - est) ** 2).sum(dim=(-1, -2))
+    return 10 * torch.log10((num + eps) / (den + eps))
+
+
+@torch.no_grad()
+def separate(model, mix):
+    """mix [2, samples] -> estimates [4, 2, samples] with the soft masks (no Wiener)."""
+    X = M.stft(mix)  # [2, T, F]
+    t = X.shape[-2]
+    fm = model.frame_multiple
+    pad = (-t) % fm
+    mag = torch.nn.functional.pad(X.abs(), (0, 0, 0, pad))[None]
+    masks = model(mag)[0, :, :, :t]  # [4, 2, T, F]
+    return M.istft(masks * X[None], mix.shape[-1])
+
+
+@torch.no_grad()
+def validate(model, clips):
+    """Median whole-clip SDR per target over clips (dict name -> [5, 2, n], stored mixture as input)."""
+    was = model.training
+    model.eval()
+    scores = []
+    for c in clips.values():
+        c = torch.from_numpy(c)
+        est = separate(model, c[0])
+        scores.append(sdr(c[1:], est))
+    model.train(was)
+    s = torch.stack(scores)  # [clips, 4]
+    med = s.median(dim=0).values
+    return {t: float(med[i]) for i, t in enumerate(M.TARGETS)}, s
+
+
+def lr_at(cfg, progress):
+    """Constant lr, then exponential decay to lr_final over the last (1 - decay_from) of the run.
+
+    progress in [0, 1]: the larger of steps/max_steps and minutes/max_minutes, so a time-capped run decays too."""
+    start = cfg["decay_from"]
+    if progress < start:
+        return cfg["lr"]
+    frac = min(1.0, (progress - start) / max(1e-9, 1 - start))
+    return math.exp(math.log(cfg["lr"]) + frac * (math.log(cfg["lr_final"]) - math.log(cfg["lr"])))
+
+
+def init_normalisation(model, clips, n=24, seed=0):
+    """Sets the learnt input mean/scale to the per-bin statistics of log1p(|STFT|) of training mixtures."""
+    rng = np.random.default_rng(seed)
+    names = list(clips)
+    pick = [names[i] for i in rng.choice(len(names), size=min(n, len(names)), replace=False)]
+    feats = []
+    for k in pick:
+        mix = torch.from_numpy(clips[k][1:].sum(0))
+        feats.append(torch.log1p(M.stft(mix).abs()[..., : model.n_used]).reshape(-1, model.n_used))
+    f = torch.cat(feats)
+    with torch.no_grad():
+        model.in_mean.copy_(f.mean(0))
+        model.in_scale.copy_(1.0 / f.std(0).clamp_min(1e-2))
+
+
+def save_atomic(obj, path):
+    tmp = f"{path}.tmp-{os.getpid()}"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--config", default=os.path.join(HERE, "configs", "demix-4s.json"))
+    p.add_argument("--resume", action="store_true", help="continue from <out>/ckpt.pt if it exists")
+    p.add_argument("--from", dest="from_weights", help="start from these weights (a .pt from export.py or best.pt)")
+    p.add_argument("--data", nargs="+", help="folders of .stem.mp4 files or MUSDB-style wav folders")
+    p.add_argument("--out", help="run folder (default train/runs/<config name>)")
+    p.add_argument("--max-steps", type=int)
+    p.add_argument("--max-minutes", type=float)
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args()
+
+    torch.set_num_threads(a.threads)
+    with open(a.config) as f:
+        cfg = json.load(f)
+    cdir = os.path.dirname(os.path.abspath(a.config))
+    if a.max_steps:
+        cfg["max_steps"] = a.max_steps
+    if a.max_minutes:
+        cfg["max_minutes"] = a.max_minutes
+    out = a.out or os.path.join(HERE, "runs", cfg["name"])
+    os.makedirs(out, exist_ok=True)
+    data_dirs = a.data or [os.path.join(cdir, d) for d in cfg["data"]]
+    with open(os.path.join(cdir, cfg["splits"])) as f:
+        valid_names = set(json.load(f)["valid"])
+
+    sources = dataset.list_sources(data_dirs)
+    if not sources:
+        sys.exit(f"no clips (.stem.mp4 or wav stem folders) in {data_dirs}")
+    t0 = time.time()
+    clips = dataset.load_clips(sources)
+    valid = {k: v for k, v in clips.items() if k in valid_names}
+    train = {k: v for k, v in clips.items() if k not in valid_names}
+    print(f"{len(train)} train, {len(valid)} valid clips (decoded/cached in {time.time() - t0:.1f} s)", flush=True)
+    if not train:
+        sys.exit("no training clips left after removing the validation split")
+
+    torch.manual_seed(cfg["seed"])
+    model = M.build_model(cfg["model"])
+    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
+    rng = np.random.default_rng(cfg["seed"])
+    step, elapsed, best = 0, 0.0, -1e9
+    ckpt_path = os.path.join(out, "ckpt.pt")
+    log_path = os.path.join(out, "log.csv")
+    if a.resume and os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, weights_only=False)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, elapsed, best = ck["step"], ck["elapsed"], ck["best"]
+        rng.bit_generator.state = ck["np_rng"]
+        torch.set_rng_state(ck["torch_rng"])
+        random.setstate(ck["py_rng"])
+        print(f"resumed at step {step} ({elapsed / 60:.1f} min, best {best:.2f} dB)", flush=True)
+    else:
+        if a.from_weights:
+            w = torch.load(a.from_weights, weights_only=False)
+            model.load_state_dict(w["model"] if "model" in w else w)
+            print(f"starting from {a.from_weights}", flush=True)
+        else:
+            init_normalisation(model, train)
+        with open(log_path, "w", newline="") as f:
+            csv.writer(f).writerow(LOG_FIELDS)
+
+    seg = (cfg["segment_frames"] - 1) * M.HOP
+    sampler = dataset.Sampler(train, seg, rng, **cfg.get("augment", {}))
+    max_steps = cfg["max_steps"]
+
+    def checkpoint():
+        save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed,
+                     "best": best, "np_rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
+                     "py_rng": random.getstate(), "config": cfg}, ckpt_path)
+
+    stop = {"flag": False}
+
+    def on_signal(signum, _frame):
+        stop["flag"] = True
+        print(f"signal {signum}: checkpointing and stopping", flush=True)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    def log(row):
+        with open(log_path, "a", newline="") as f:
+            csv.writer(f).writerow([row.get(k, "") for k in LOG_FIELDS])
+
+    model.train()
+    last_ckpt, start, losses = time.time(), time.time() - elapsed, []
+    while step < max_steps and elapsed < cfg["max_minutes"] * 60 and not stop["flag"]:
+        lr = lr_at(cfg, max(step / max_steps, elapsed / (cfg["max_minutes"] * 60)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        stems = sampler.batch(cfg["batch"])  # [B, 4, 2, n]
+        S = M.stft(stems).abs()  # [B, 4, 2, T, F]
+        X = M.stft(stems.sum(1)).abs()  # [B, 2, T, F]
+        masks = model(X)
+        loss = (masks * X[:, None] - S).abs().mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        elapsed = time.time() - start
+        losses.append(loss.item())
+        if step % cfg["log_every"] == 0:
+            row = {"step": step, "minutes": f"{elapsed / 60:.2f}", "lr": f"{lr:.2e}",
+                   "train_loss": f"{np.mean(losses):.5f}"}
+            losses = []
+            if valid and (step % cfg["val_every"] == 0 or step >= max_steps):
+                med, _ = validate(model, valid)
+                avg = float(np.mean(list(med.values())))
+                row.update({f"val_sdr_{t}": f"{v:.3f}" for t, v in med.items()})
+                row["val_sdr_avg"] = f"{avg:.3f}"
+                if avg > best:
+                    best = avg
+                    save_atomic({"model": model.state_dict(), "config": cfg, "step": step, "val_sdr": med,
+                                 "val_sdr_avg": avg, "minutes": elapsed / 60}, os.path.join(out, "best.pt"))
+                    row["best"] = 1
+                    checkpoint()
+                print(f"step {step} val " + " ".join(f"{t} {v:.2f}" for t, v in med.items()) + f" avg {avg:.2f}",
+                      flush=True)
+            log(row)
+            print(f"step {step} {elapsed / 60:.1f} min loss {row['train_loss']} lr {lr:.1e}", flush=True)
+        if time.time() - last_ckpt > cfg["ckpt_minutes"] * 60:
+            checkpoint()
+            last_ckpt = time.time()
+    checkpoint()
+    if not valid:  # no validation: the last weights are the best we know
+        save_atomic({"model": model.state_dict(), "config": cfg, "step": step, "minutes": elapsed / 60},
+                    os.path.join(out, "best.pt"))
+    print(f"done: step {step}, {elapsed / 60:.1f} min, best val avg {best:.2f} dB", flush=True)
+
+
+if __name__ == "__main__":
+    main()
