@@ -1,0 +1,139 @@
+"""Exports trained demix-4s weights to ONNX + model card (+ the PyTorch weights for fine-tuning with --from).
+
+Usage: /usr/bin/python3 train/export.py [--run train/runs/demix-4s] [--weights <run>/best.pt] [--out models/demix-4s.onnx]
+Writes <out>.onnx, <out>.json (the model card) and <out>.pt. An existing card's "validation" block
+(e.g. `demix benchmark` numbers) is kept; the Python validation scores go under validation.python.
+"""
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import model as M  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OPSET = 17
+CHUNK_FRAMES = 512
+
+
+def export_onnx(model, path, frames=64):
+    """Writes `model` (eval mode) to `path` with dynamic batch and frames axes."""
+    example = torch.rand(1, 2, frames, M.N_BINS) * 10
+    tmp = f"{path}.tmp-{os.getpid()}"
+    torch.onnx.export(model, example, tmp, input_names=["magnitude"], output_names=["masks"],
+                      dynamic_axes={"magnitude": {0: "batch", 2: "frames"}, "masks": {0: "batch", 3: "frames"}},
+                      opset_version=OPSET, do_constant_folding=True)
+    os.replace(tmp, path)
+
+
+def sha256_of(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def make_card(cfg, model, onnx_path, info, old=None):
+    n_params = M.param_count(model)
+    ch = cfg["model"]["channels"]
+    validation = dict((old or {}).get("validation", {}))
+    if "val_sdr" in info:
+        validation["python"] = {
+            "what": "median whole-clip SDR (dB, MDX definition) over the 14 validation clips of train/splits.json, "
+                    "stored (lossy) mixture as input, soft masks without Wiener filtering, computed by train/train.py",
+            "step": info.get("step"),
+            **{t: round(float(v), 3) for t, v in info["val_sdr"].items()},
+            "average": round(float(info["val_sdr_avg"]), 3),
+        }
+    return {
+        "name": cfg["name"],
+        "version": cfg.get("version", "1.0.0"),
+        "description": "demix's default 4-stem separator: a U-Net mask network over the stereo magnitude STFT",
+        "targets": M.TARGETS,
+        "sample_rate": 44100,
+        "n_fft": M.N_FFT,
+        "hop": M.HOP,
+        "window": "periodic Hann; torch.stft(center=True, pad_mode='reflect', normalized=False, onesided=True)",
+        "input_name": "magnitude",
+        "input_shape": ["batch", 2, "frames", M.N_BINS],
+        "input_description": "float32 raw |STFT| of the stereo 44.1 kHz mixture, no scaling by the caller",
+        "output_name": "masks",
+        "output_shape": ["batch", len(M.TARGETS), 2, "frames", M.N_BINS],
+        "output_description": "float32 soft masks, >= 0, summing to 1 over the target axis (softmax)",
+        "frame_multiple": model.frame_multiple,
+        "chunk_frames": CHUNK_FRAMES,
+        "normalisation": "inside the network: log1p(|X|) of bins 0..2047, minus a learnt per-bin mean, times a learnt "
+                         "per-bin scale (initialised from training-mixture statistics); bin 2048 (Nyquist) takes "
+                         "the mask of bin 2047",
+        "architecture": {
+            "type": "U-Net (shared encoder/decoder, one 1x1 head for all 4 targets, softmax over targets)",
+            "detail": f"frequency cut into {model.n_used // model.patch} bands of {model.patch} bins by a strided conv "
+                      f"+ learnt band embedding; {model.levels} levels with channels {ch}, each 3x3 conv + BN + ReLU "
+                      f"and a 2x2 stride-2 conv (time and frequency); bottleneck: dilated time convs "
+                      f"{cfg['model']['dilations']} + a fully connected layer across frequency; transposed-conv "
+                      f"decoder with additive skips",
+            "parameters": n_params,
+        },
+        "training": {
+            "data": "MUSDB18 7-second previews (../shared/data/musdb18-7/train), the 80 training clips of "
+                    "train/splits.json (split by artist); mixture = sum of the stems",
+            "augmentation": "stems remixed across tracks, random gains +-6 dB, channel swap, random crops, resampling "
+                            "speed change +-8% per stem, stems silenced at random",
+            "loss": "L1 between masked-mixture and target magnitudes",
+            "command": "/usr/bin/python3 train/train.py --config train/configs/demix-4s.json && "
+                       "/usr/bin/python3 train/export.py",
+            "steps": info.get("step"),
+            "minutes": round(float(info.get("minutes", 0)), 1),
+            "hardware": "2 shared CPU cores, torch.set_num_threads(2)",
+            "best_checkpoint_step": info.get("step"),
+        },
+        "validation": validation,
+        "licence": "Weights trained on MUSDB18 (non-commercial research use only; tracks carry their own licences, "
+                   "e.g. CC BY-NC-SA): the model inherits this and is for non-commercial research use only",
+        "onnx_opset": OPSET,
+        "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "sha256": sha256_of(onnx_path),
+    }
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--run", default=os.path.join(HERE, "runs", "demix-4s"))
+    p.add_argument("--weights", help="default: <run>/best.pt")
+    p.add_argument("--out", default=os.path.join(HERE, "..", "models", "demix-4s.onnx"))
+    p.add_argument("--no-pt", action="store_true", help="do not write the PyTorch weights")
+    a = p.parse_args()
+    torch.set_num_threads(2)
+    info = torch.load(a.weights or os.path.join(a.run, "best.pt"), weights_only=False)
+    cfg = info["config"]
+    model = M.build_model(cfg["model"])
+    model.load_state_dict(info["model"])
+    model.eval()
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    export_onnx(model, a.out)
+    base = a.out[: -len(".onnx")]
+    card_path = base + ".json"
+    old = None
+    if os.path.exists(card_path):
+        with open(card_path) as f:
+            old = json.load(f)
+    card = make_card(cfg, model, a.out, info, old)
+    tmp = f"{card_path}.tmp-{os.getpid()}"
+    with open(tmp, "w") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, card_path)
+    if not a.no_pt:
+        save = {"model": model.state_dict(), "config": cfg}
+        tmp = f"{base}.pt.tmp-{os.getpid()}"
+        torch.save(save, tmp)
+        os.replace(tmp, base + ".pt")
+    print(f"wrote {a.out} ({os.path.getsize(a.out) / 1e6:.1f} MB, {card['architecture']['parameters']} parameters), "
+          f"{card_path}" + ("" if a.no_pt else f", {base}.pt"))
+
+
+if __name__ == "__main__":
+    main()
