@@ -235,11 +235,14 @@ function gemmAcc(a: Float64Array, ao: number, b: Float64Array, bo: number, out: 
 }
 
 /**
- * Block Levinson recursion, O(L^2 M^3). Keeps the last block column of T_n^{-1} for every order n
- * (L^2/2 blocks of M x M), so each right-hand side afterwards costs O(L^2 M^2 R) and no re-factoring.
+ * Block Levinson (Whittle) recursion with monic forward and backward predictors, O(L^2 M^3). Keeps the
+ * backward predictor and the inverse of its error covariance for every order n (L^2/2 blocks of M x M):
+ * the last block column of T_n^{-1} is Bk_n Vb_n^{-1}, so each right-hand side afterwards costs
+ * O(L^2 M^2 R) and no re-factoring.
  */
 export class BlockLevinson {
-  private readonly backward: Float64Array; // orders 1..L, order n at offset n(n-1)/2 * M*M: [n][M][M]
+  private readonly backward: Float64Array; // orders 1..L, order n at offset n(n-1)/2 * M*M: [n][M][M], monic last block
+  private readonly vbInv: Float64Array; // [L][M][M]: inverse backward error covariance of each order
 
   constructor(
     private readonly gamma: Float64Array,
@@ -249,58 +252,66 @@ export class BlockLevinson {
     const MM = M * M;
     const back = new Float64Array(((L * (L + 1)) / 2) * MM);
     this.backward = back;
-    let f = new Float64Array(L * MM); // first block column of T_n^{-1}
+    this.vbInv = new Float64Array(L * MM);
+    let f = new Float64Array(L * MM); // forward predictor, f_0 = I
     let nf = new Float64Array(L * MM);
-    f.set(invert(gamma.subarray(0, MM), M));
-    back.set(f.subarray(0, MM), 0);
-    const ef = new Float64Array(MM);
-    const eb = new Float64Array(MM);
-    const work = new Float64Array(MM);
-    const x1 = new Float64Array(MM);
-    const x2 = new Float64Array(MM);
-    const y1 = new Float64Array(MM);
-    const y2 = new Float64Array(MM);
+    for (let i = 0; i < M; i++) {
+      f[i * M + i] = 1;
+      back[i * M + i] = 1;
+    }
+    const vf = Float64Array.from(gamma.subarray(0, MM)); // forward error covariance
+    const vb = Float64Array.from(gamma.subarray(0, MM)); // backward error covariance
+    let vfInv = invert(vf, M);
+    this.vbInv.set(vfInv, 0);
+    const df = new Float64Array(MM);
+    const db = new Float64Array(MM);
+    const kf = new Float64Array(MM);
+    const kb = new Float64Array(MM);
     for (let n = 1; n < L; n++) {
-      const bo = ((n * (n - 1)) / 2) * MM; // order n backward vector
+      const bo = ((n * (n - 1)) / 2) * MM; // order n backward predictor
       const no = bo + n * MM; // order n + 1
-      // ef = sum_i gamma(n - i) f_i ; eb = sum_i gamma(i + 1)^T b_i
-      ef.fill(0);
-      eb.fill(0);
-      blockDot(gamma, n * MM, -MM, false, f, 0, MM, n, ef, 0, M, M, M, 1);
-      blockDot(gamma, MM, MM, true, back, bo, MM, n, eb, 0, M, M, M, 1);
-      // x1 = (I - eb ef)^-1, y1 = -ef x1 ; y2 = (I - ef eb)^-1, x2 = -eb y2
-      identityMinus(eb, ef, M, work);
-      x1.set(invert(work, M));
-      identityMinus(ef, eb, M, work);
-      y2.set(invert(work, M));
-      y1.fill(0);
-      gemmAcc(ef, 0, x1, 0, y1, 0, M, M, -1);
-      x2.fill(0);
-      gemmAcc(eb, 0, y2, 0, x2, 0, M, M, -1);
-      // f' = [f; 0] x1 + [0; b] y1 ; b' = [f; 0] x2 + [0; b] y2
-      nf.fill(0, 0, (n + 1) * MM);
-      blockDot(f, 0, 0, false, x1, 0, 0, 1, nf, 0, n * M, M, M, 1);
-      blockDot(back, bo, 0, false, y1, 0, 0, 1, nf, MM, n * M, M, M, 1);
-      blockDot(f, 0, 0, false, x2, 0, 0, 1, back, no, n * M, M, M, 1);
-      blockDot(back, bo, 0, false, y2, 0, 0, 1, back, no + MM, n * M, M, M, 1);
+      // df = sum_i gamma(n - i) f_i ; db = sum_i gamma(i + 1)^T b_i: what each predictor leaves at the new lag
+      df.fill(0);
+      db.fill(0);
+      blockDot(gamma, n * MM, -MM, false, f, 0, MM, n, df, 0, M, M, M, 1);
+      blockDot(gamma, MM, MM, true, back, bo, MM, n, db, 0, M, M, M, 1);
+      // reflection coefficients kf = -vb^-1 df, kb = -vf^-1 db
+      kf.fill(0);
+      gemmAcc(this.vbInv, (n - 1) * MM, df, 0, kf, 0, M, M, -1);
+      kb.fill(0);
+      gemmAcc(vfInv, 0, db, 0, kb, 0, M, M, -1);
+      // f' = [f; 0] + [0; b] kf ; b' = [0; b] + [f; 0] kb
+      nf.set(f.subarray(0, n * MM));
+      nf.fill(0, n * MM, (n + 1) * MM);
+      blockDot(back, bo, 0, false, kf, 0, 0, 1, nf, MM, n * M, M, M, 1);
+      back.copyWithin(no + MM, bo, bo + n * MM);
+      blockDot(f, 0, 0, false, kb, 0, 0, 1, back, no, n * M, M, M, 1);
+      // vf' = vf + db kf ; vb' = vb + df kb
+      gemmAcc(db, 0, kf, 0, vf, 0, M, M, 1);
+      gemmAcc(df, 0, kb, 0, vb, 0, M, M, 1);
+      vfInv = invert(vf, M);
+      this.vbInv.set(invert(vb, M), n * MM);
       [f, nf] = [nf, f];
     }
   }
 
   /** x [L][M][R] with T x = d, d [L][M][R]. */
   solve(d: Float64Array, R: number): Float64Array {
-    const { gamma, M, L, backward } = this;
+    const { gamma, M, L, backward, vbInv } = this;
     const MM = M * M;
     const MR = M * R;
     const x = new Float64Array(L * MR);
-    gemmAcc(backward, 0, d, 0, x, 0, M, R, 1);
+    gemmAcc(vbInv, 0, d, 0, x, 0, M, R, 1);
     const ex = new Float64Array(MR);
+    const y = new Float64Array(MR);
     for (let n = 1; n < L; n++) {
-      // ex = sum_i gamma(n - i) x_i - d_n ; then x_i -= b_i ex with b the order n + 1 backward vector
+      // ex = sum_i gamma(n - i) x_i - d_n ; then x_i -= b_i vb^-1 ex over the order n + 1 backward predictor
       for (let i = 0; i < MR; i++) ex[i] = -d[n * MR + i];
       blockDot(gamma, n * MM, -MM, false, x, 0, MR, n, ex, 0, M, M, R, 1);
+      y.fill(0);
+      gemmAcc(vbInv, n * MM, ex, 0, y, 0, M, R, 1);
       const bo = ((n * (n + 1)) / 2) * MM;
-      blockDot(backward, bo, 0, false, ex, 0, 0, 1, x, 0, (n + 1) * M, M, R, -1);
+      blockDot(backward, bo, 0, false, y, 0, 0, 1, x, 0, (n + 1) * M, M, R, -1);
     }
     return x;
   }
@@ -383,13 +394,6 @@ export class BlockConvolution {
       }
     }
   }
-}
-
-/** out = I - A B for M x M matrices. */
-function identityMinus(a: Float64Array, b: Float64Array, M: number, out: Float64Array): void {
-  out.fill(0);
-  gemmAcc(a, 0, b, 0, out, 0, M, M, -1);
-  for (let i = 0; i < M; i++) out[i * M + i] += 1;
 }
 
 /** Inverse of the M x M matrix a (Gauss-Jordan with partial pivoting); a singular pivot yields 0 there. */
