@@ -11,8 +11,10 @@
 // A frame in which any reference or any estimate is silent (every sample's channel sum is 0) is NaN for all.
 //
 // Numerics: float64 throughout. Correlations come from block-wise FFTs accumulated in the frequency
-// domain; the (sources*channels*L)^2 Gram matrix is block Toeplitz, solved by block Levinson recursion
-// plus iterative refinement; frame energies are read off frame spectra (Parseval).
+// domain; the (sources*channels*L)^2 Gram matrix is block Toeplitz, solved in lag-0-whitened channel
+// coordinates by block Levinson recursion plus iterative refinement (toeplitz.ts); frame energies are
+// read off frame spectra (Parseval). Exact duplicate or all-zero reference channels are left out of the
+// solves (they change no projection). Parity with museval: see test/eval/bsseval.test.ts.
 import { DemixError } from '../errors.js';
 import { RealFft64, nextPow2 } from './fft64.js';
 import { solveBlockToeplitz } from './toeplitz.js';
@@ -34,10 +36,10 @@ export interface BssEvalScores {
   sir: Float64Array[];
   sar: Float64Array[];
   /**
-   * 0 normally. When the references' correlation matrix is numerically singular (a channel that is an
-   * exact copy or filtered copy of another, e.g. dual-mono stems), museval's own solve is numerically
-   * undefined; demix then adds the smallest diagonal loading, relative to the mean diagonal, that makes
-   * its solve converge (1e-14 .. 1e-6) and reports it here.
+   * 0 normally. When the references' whitened correlation matrix is still numerically singular (e.g. a
+   * channel that is an exact filtered copy of another), museval's own solve is numerically undefined;
+   * demix then adds the smallest diagonal loading, relative to the channel energy, that lets its solve
+   * converge (1e-14 .. 1e-6) and reports it here. (On the 94 MUSDB previews: one clip, 1e-14.)
    */
   ridge: number;
 }
@@ -70,10 +72,8 @@ export function bssEval(references: Samples[][], estimates: Samples[][], options
     if (references[j].some((ch) => ch.length !== nsampl)) {
       throw new DemixError('EVAL_SHAPE', `bss_eval: reference sources differ in length`);
     }
-    for (const ch of estimates[j]) {
-      if (estimates[j].some((other) => other.length !== ch.length)) {
-        throw new DemixError('EVAL_SHAPE', `bss_eval: estimate ${j} has channels of different lengths`);
-      }
+    if (estimates[j].some((ch) => ch.length !== estimates[j][0].length)) {
+      throw new DemixError('EVAL_SHAPE', `bss_eval: estimate ${j} has channels of different lengths`);
     }
   }
   if (nchan === 0 || nsampl === 0) throw new DemixError('EVAL_SHAPE', 'bss_eval: references hold no samples');
@@ -166,16 +166,16 @@ function correlations(refs: Samples[], ests: Samples[], nsampl: number, L: numbe
   const B = N - 2 * (L - 1); // block hop
   const bins = N / 2 + 1;
   const fft = new RealFft64(N);
+  const ys = [...refs, ...ests]; // every signal is correlated against the reference blocks
   const xRe = refs.map(() => new Float64Array(bins));
   const xIm = refs.map(() => new Float64Array(bins));
-  const yRe = [...refs, ...ests].map(() => new Float64Array(bins));
-  const yIm = [...refs, ...ests].map(() => new Float64Array(bins));
+  const yRe = ys.map(() => new Float64Array(bins));
+  const yIm = ys.map(() => new Float64Array(bins));
   const npairs = M * M + M * E; // ref x ref (all ordered pairs, only m <= q used) then ref x est
   const accRe = Array.from({ length: npairs }, () => new Float64Array(bins));
   const accIm = Array.from({ length: npairs }, () => new Float64Array(bins));
   const block = new Float64Array(B);
   const span = new Float64Array(N);
-  const ys = [...refs, ...ests];
 
   for (let start = 0; start < nsampl; start += B) {
     for (let m = 0; m < M; m++) {
