@@ -67,8 +67,9 @@ export function referenceTargets(sources: Record<string, Audio>): Record<string,
  * other, optionally accompaniment), `estimates` any MUSDB targets. Rules (museval's, announced):
  * all estimated targets except accompaniment are scored jointly (at least two are needed); when both
  * vocals and accompaniment are estimated, those two are scored in a pass of their own and vocals is
- * reported from that pass. Throws DemixError for unknown target names, a target without reference,
- * mismatched sample rates or channel counts, and (from bssEval) silent sources.
+ * reported from that pass; estimates are zero-padded or truncated to the reference length. Throws
+ * DemixError for unknown target names, a target without reference, mismatched sample rates or channel
+ * counts, and (from bssEval) silent sources.
  */
 export function evalTrack(
   references: Record<string, Audio>,
@@ -96,6 +97,14 @@ export function evalTrack(
           `${side} "${t}" has ${audio.channels.length} channels, expected ${refs[targets[0]].channels.length}`,
         );
       }
+    }
+  }
+  for (const t of targets) {
+    const want = refs[t].channels[0].length;
+    const have = estimates[t].channels[0]?.length ?? 0;
+    if (have !== want) {
+      const how = have < want ? `${want - have} samples short: zero-padded` : `${have - want} samples long: truncated`;
+      options.onNotice?.(`estimate "${t}" is ${how} to the reference length (as museval)`);
     }
   }
   const hasAcc = targets.includes('vocals') && targets.includes('accompaniment');

@@ -1,10 +1,11 @@
 // BSS Eval, SI-SDR and MDX SDR on synthetic signals whose scores theory predicts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Audio } from '../../src/audio/audio.js';
 import { isDemixError } from '../../src/errors.js';
 import { bssEval } from '../../src/eval/bsseval.js';
 import type { BssEvalScores } from '../../src/eval/bsseval.js';
-import { nanMedian, roundMetric } from '../../src/eval/aggregate.js';
+import { evalTrack, nanMedian, roundMetric } from '../../src/eval/aggregate.js';
 import { siSdr, trackSdr } from '../../src/eval/sisdr.js';
 
 const SR = 44100;
@@ -118,4 +119,19 @@ test('museval rounding: 1e-5 dB, ties to even, non-finite to null', () => {
   assert.equal(roundMetric(0.015625), 0.01562);
   assert.equal(roundMetric(Infinity), null);
   assert.equal(roundMetric(NaN), null);
+});
+
+test('evalTrack announces padding, the vocals/accompaniment pass, and refuses a lone target', () => {
+  const audio = (channels: Float32Array[]): Audio => ({ sampleRate: SR, channels });
+  const refsByName = { vocals: audio(refs[0]), drums: audio(refs[1]), bass: audio(map(refs[0], (v, i) => v * Math.sin(i))), other: audio(map(refs[1], (v, i) => v * Math.cos(i))) };
+  const notices: string[] = [];
+  const short = audio(refs[0].map((ch) => ch.slice(0, N - 100)));
+  const acc = audio([0, 1].map((c) => refsByName.drums.channels[c].map((v, i) => v + refsByName.bass.channels[c][i] + refsByName.other.channels[c][i])));
+  const { museval } = evalTrack(refsByName, { vocals: short, drums: refsByName.drums, accompaniment: acc }, { onNotice: (m) => notices.push(m) });
+  assert.deepEqual(museval.targets.map((t) => t.name), ['drums', 'vocals', 'accompaniment']);
+  assert.ok(notices.some((m) => /"vocals" is 100 samples short: zero-padded/.test(m)), notices.join('\n'));
+  assert.ok(notices.some((m) => /own pass/.test(m)), notices.join('\n'));
+  assert.throws(() => evalTrack(refsByName, { vocals: short }), (e) => isDemixError(e, 'EVAL_TARGETS'));
+  assert.throws(() => evalTrack(refsByName, { vocals: short, piano: short }), (e) => isDemixError(e, 'EVAL_TARGET'));
+  assert.throws(() => evalTrack(refsByName, { vocals: short, drums: { ...refsByName.drums, sampleRate: 48000 } }), (e) => isDemixError(e, 'EVAL_RATE'));
 });
