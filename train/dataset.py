@@ -17,7 +17,7 @@ TARGETS = ["vocals", "drums", "bass", "other"]
 SAMPLE_RATE = 44100
 STEM_STREAMS = {"mixture": 0, "drums": 1, "bass": 2, "other": 3, "vocals": 4}  # NI Stems stream order
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_CACHE = os.path.join(HERE, "cache")
+DEFAULT_CACHE = os.environ.get("DEMIX_TRAIN_CACHE") or os.path.join(HERE, "cache")
 
 
 def ffmpeg_path():

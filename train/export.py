@@ -11,6 +11,7 @@ import os
 import sys
 import time
 
+import onnx
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -28,6 +29,16 @@ def export_onnx(model, path, frames=64):
     torch.onnx.export(model, example, tmp, input_names=["magnitude"], output_names=["masks"],
                       dynamic_axes={"magnitude": {0: "batch", 2: "frames"}, "masks": {0: "batch", 3: "frames"}},
                       opset_version=OPSET, do_constant_folding=True)
+    # State the output's shape exactly (the exporter leaves reshape results symbolic).
+    graph = onnx.load(tmp)
+    want = ["batch", len(M.TARGETS), 2, "frames", M.N_BINS]
+    for dim, w in zip(graph.graph.output[0].type.tensor_type.shape.dim, want):
+        if isinstance(w, str):
+            dim.dim_param = w
+        else:
+            dim.dim_value = w
+    onnx.checker.check_model(graph)
+    onnx.save(graph, tmp)
     os.replace(tmp, path)
 
 
