@@ -92,45 +92,49 @@ export function bssEval(references: Samples[][], estimates: Samples[][], options
   const ests = estimates.flat(); // [M]
   // Reference channels spanning the filter subspace: a channel identical to an earlier one (dual-mono
   // stems) or all-zero adds no direction, only an exact singularity, so it is left out of the solves.
-  const basis = spanningChannels(refs, nsampl);
+  const { basis, representative } = spanningChannels(refs, nsampl);
   const B = basis.length;
   const { gamma, cross } = correlations(basis.map((m) => refs[m]), ests, nsampl, L);
   // Filters onto all sources: [L][B][M] (delay, basis channel, estimate channel).
   const solved = solveBlockToeplitz(gamma, B, L, cross, M, EPS);
   let ridge = solved.ridge;
   // Filters onto each source alone: [nsrc] of [L][own basis channels][nchan].
-  const own: { rows: number[]; filters: Float64Array }[] = [];
+  const ownFilters: { rows: number[]; filters: Float64Array }[] = [];
   for (let j = 0; j < nsrc; j++) {
-    const rows = basis.flatMap((m, q) => (Math.floor(m / nchan) === j ? [q] : []));
+    const own = Array.from({ length: nchan }, (_, c) => representative[j * nchan + c]);
+    const rows = [...new Set(own.filter((q) => q >= 0))];
     const cols = Array.from({ length: nchan }, (_, c) => j * nchan + c);
     const g = subBlocks(gamma, B, B, L, rows, rows);
     const solvedOwn = solveBlockToeplitz(g, rows.length, L, subBlocks(cross, B, M, L, rows, cols), nchan, EPS);
-    own.push({ rows, filters: solvedOwn.x });
+    ownFilters.push({ rows, filters: solvedOwn.x });
     ridge = Math.max(ridge, solvedOwn.ridge);
   }
 
   const nwin = window < nsampl ? Math.floor((nsampl - window + hop) / hop) : 1;
   const frameLen = Math.min(window, nsampl);
-  const frames = scoreFrames(refs, ests, nsrc, nchan, nsampl, nwin, frameLen, hop, L, basis, solved.x, own);
+  const frames = scoreFrames(refs, ests, nsrc, nchan, nsampl, nwin, frameLen, hop, L, basis, solved.x, ownFilters);
   return { ...frames, ridge };
 }
 
-/** Indices of the channels that are neither all-zero nor an exact copy of an earlier channel. */
-function spanningChannels(channels: Samples[], nsampl: number): number[] {
-  const keep: number[] = [];
-  for (let m = 0; m < channels.length; m++) {
-    const x = channels[m];
+/**
+ * The channels that are neither all-zero nor an exact copy of an earlier channel (basis), and for each
+ * channel the index in `basis` of the identical signal (-1 for an all-zero channel).
+ */
+function spanningChannels(channels: Samples[], nsampl: number): { basis: number[]; representative: number[] } {
+  const basis: number[] = [];
+  const representative: number[] = [];
+  const same = (x: Samples, y: Samples) => {
+    for (let n = 0; n < nsampl; n++) if (x[n] !== y[n]) return false;
+    return true;
+  };
+  for (const x of channels) {
     let zero = true;
     for (let n = 0; n < nsampl && zero; n++) if (x[n] !== 0) zero = false;
-    if (zero) continue;
-    const copy = keep.some((k) => {
-      const y = channels[k];
-      for (let n = 0; n < nsampl; n++) if (x[n] !== y[n]) return false;
-      return true;
-    });
-    if (!copy) keep.push(m);
+    const q = zero ? -1 : basis.findIndex((k) => same(x, channels[k]));
+    if (!zero && q < 0) basis.push(representative.length);
+    representative.push(zero ? -1 : q < 0 ? basis.length - 1 : q);
   }
-  return keep;
+  return { basis, representative };
 }
 
 /** museval's silence test over samples [from, to): every sample's sum over channels is exactly 0. */

@@ -1,6 +1,7 @@
 // Solver for symmetric positive definite block Toeplitz systems (BSS Eval's distortion-filter normal
 // equations): block Levinson recursion, then iterative refinement with exact FFT-based residuals,
 // which recovers the accuracy of a dense LU solve on the ill-conditioned Gram matrices of music.
+import { DemixError } from '../errors.js';
 import { RealFft64, nextPow2 } from './fft64.js';
 
 const MAX_REFINEMENTS = 8;
@@ -78,7 +79,7 @@ export function solveBlockToeplitz(
     for (let k = 0; k < L; k++) gemmRect(w, xw, k * K * R, x, k * M * R, M, K, R);
     return { x, ridge };
   }
-  throw new Error('block Toeplitz solve did not converge even with diagonal loading');
+  throw new DemixError('EVAL_NUMERIC', 'BSS Eval: the distortion-filter solve did not converge even with diagonal loading');
 }
 
 /** out[oo..] = A B for A [M][K] (whole array a) and B [K][R] at b[bo..]. */

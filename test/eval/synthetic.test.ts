@@ -98,6 +98,9 @@ test('a dual-mono reference (numerically singular correlations) still gives the 
   assert.ok(s.ridge >= 0);
   assert.ok(Math.abs(median(s, 'isr') - db(4)) < 0.01, `isr ${median(s, 'isr')}`);
   assert.ok(median(s, 'sir') > 40 && median(s, 'sar') > 40, `sir ${median(s, 'sir')} sar ${median(s, 'sar')}`);
+  // two identical reference sources: degenerate for museval too, but it must not break the solve
+  const twin = bssEval([refs[0], refs[0]], [map(refs[0], (v) => 0.5 * v), refs[0]]);
+  assert.ok(Math.abs(median(twin, 'sdr') - db(4)) < 0.01, `sdr ${median(twin, 'sdr')}`);
 });
 
 test('SI-SDR ignores scale; MDX SDR does not', () => {
