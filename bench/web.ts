@@ -70,7 +70,8 @@ interface Run {
   uaMemory: number | null; // performance.measureUserAgentSpecificMemory() after the run, bytes
 }
 
-async function separateInPage(url: string, seconds: number): Promise<Run> {
+/** Separates a `seconds`-long song in a fresh browser; `measureMemory` adds measureUserAgentSpecificMemory (slow). */
+async function separateInPage(url: string, seconds: number, measureMemory: boolean): Promise<Run> {
   const file = join(tmpdir(), `demix-bench-${process.pid}-${seconds}s.wav`);
   writeFileSync(file, encodeWav(tiledSong(seconds), 16));
   // Eager: otherwise measureUserAgentSpecificMemory waits for the next natural GC (tens of seconds).
@@ -95,12 +96,12 @@ async function separateInPage(url: string, seconds: number): Promise<Run> {
       run: { seconds: number; info: Run['info'] } | null;
     };
     if (!result.run) throw new Error(`separation failed in the page: ${result.message}`);
-    const uaMemory = (await page.evaluate(`(async () => {
+    const uaMemory = !measureMemory ? null : ((await page.evaluate(`(async () => {
       if (!performance.measureUserAgentSpecificMemory) return null;
       const timeout = new Promise((resolve) => setTimeout(() => resolve(null), 60000));
       const m = await Promise.race([performance.measureUserAgentSpecificMemory(), timeout]);
       return m ? m.bytes : null;
-    })()`)) as number | null;
+    })()`)) as number | null);
     return { workerSeconds: result.run.seconds, wallSeconds, info: result.run.info, peakRss, uaMemory };
   } finally {
     await browser.close();
@@ -122,14 +123,14 @@ const server = await serveStatic(webRoot(), 0);
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 try {
   console.log(`headless Chromium, ${(await import('node:os')).cpus().length} cores`);
-  const song = await separateInPage(url, SONG_SECONDS);
+  const song = await separateInPage(url, SONG_SECONDS, false);
   console.log(
     `${SONG_SECONDS} s song -> 4 stems: ${song.workerSeconds.toFixed(1)} s in the worker ` +
       `(${song.wallSeconds.toFixed(1)} s from click to result view, incl. decoding), ${describe(song.info)}; ` +
       `realtime factor ${(song.workerSeconds / SONG_SECONDS).toFixed(3)}`,
   );
   if (LONG_SECONDS > 0) {
-    const long = await separateInPage(url, LONG_SECONDS);
+    const long = await separateInPage(url, LONG_SECONDS, true);
     const ua = long.uaMemory === null ? 'n/a' : `${(long.uaMemory / MB).toFixed(0)} MB`;
     console.log(
       `${LONG_SECONDS} s song: peak renderer private memory ${(long.peakRss / MB).toFixed(0)} MB during separation; ` +
