@@ -1,5 +1,9 @@
 // Scoring speed of BSS Eval v4 (museval MUSDB mode) on a 3-minute and a 7-second 4-target stereo track,
-// plus SI-SDR / whole-track SDR: npx tsx bench/eval.ts [seconds ...]
+// plus SI-SDR / whole-track SDR, and on a real MUSDB preview when ../shared/data is there:
+// npx tsx bench/eval.ts [seconds ...]
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { readStemFile } from '../src/audio/decode.js';
 import { bssEval } from '../src/eval/bsseval.js';
 import type { Samples } from '../src/eval/bsseval.js';
 import { siSdr, trackSdr } from '../src/eval/sisdr.js';
@@ -31,9 +35,11 @@ function estimates(refs: Float32Array[][], seed: number): Float32Array[][] {
   return refs.map((src, j) => src.map((ch, c) => ch.map((v, i) => v + 0.2 * refs[(j + 1) % 4][c][i] + 0.01 * rand())));
 }
 
+const CLIP = fileURLToPath(new URL('../../shared/data/musdb18-7/train/Music Delta - 80s Rock.stem.mp4', import.meta.url));
 const durations = process.argv.slice(2).map(Number);
-for (const seconds of durations.length > 0 ? durations : [7, 180]) {
-  const refs = stems(Math.round(seconds * SR), 1);
+for (const seconds of durations.length > 0 ? durations : [7, 180, 0]) {
+  if (seconds === 0 && !existsSync(CLIP)) continue;
+  const refs = seconds === 0 ? Object.values((await readStemFile(CLIP)).stems).map((a) => a.channels) : stems(Math.round(seconds * SR), 1);
   const ests = estimates(refs, 2);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -47,9 +53,10 @@ for (const seconds of durations.length > 0 ? durations : [7, 180]) {
   }
   const other = (performance.now() - t1) / 1000;
   const median = (a: Float64Array) => [...a].sort((x, y) => x - y)[a.length >> 1];
+  const what = seconds === 0 ? `MUSDB preview (${(refs[0][0].length / SR).toFixed(1)} s)` : `${seconds} s`;
   console.log(
-    `${seconds} s 4-target stereo: BSS Eval ${wall.toFixed(2)} s wall (${cpu.toFixed(2)} s CPU, ` +
-      `${(seconds / wall).toFixed(0)}x real time), SI-SDR + track SDR ${other.toFixed(3)} s; ` +
+    `${what} 4-target stereo: BSS Eval ${wall.toFixed(2)} s wall (${cpu.toFixed(2)} s CPU, ` +
+      `${(refs[0][0].length / SR / wall).toFixed(0)}x real time), SI-SDR + track SDR ${other.toFixed(3)} s; ` +
       `ridge ${scores.ridge}, median SDR ${scores.sdr.map((v) => median(v).toFixed(2)).join(' ')}`,
   );
 }

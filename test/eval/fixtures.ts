@@ -1,9 +1,10 @@
 // Loads the shared museval parity fixtures (../shared/fixtures/bsseval): 16-bit PCM wavs read as int16 / 32768.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseWav } from '../../src/audio/wav.js';
 
-export const FIXTURES = new URL('../../../shared/fixtures/bsseval/', import.meta.url).pathname;
+export const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/bsseval/', import.meta.url));
 export const CASES = ['irm', 'perturbed', 'silence', 'vocals_acc'] as const;
 
 export interface MusevalJson {
