@@ -36,8 +36,9 @@ const HELP = formatHelp(
     'MUSDB mode) and SI-SDR, and print the table and the real-time factor of the separation. For\n' +
     'scale, the same table for the mixture itself as every estimate (the floor) and for ideal ratio\n' +
     'masks (magnitude and power) computed from the true stems with the model\'s STFT and applied to the\n' +
-    'mixture (the ceiling for mask-based separation). A clip whose reference stem is silent cannot be\n' +
-    'scored (museval refuses it too) and is skipped with a notice.',
+    'mixture (the ceiling for mask-based separation). The mixture is the clip\'s own mixture stream, as\n' +
+    'the model sees it. A clip whose reference stem is silent cannot be scored (museval refuses it too)\n' +
+    'and is skipped with a notice. --json adds each clip\'s scores for the model (perTrack).',
   OPTIONS,
 );
 
@@ -129,7 +130,8 @@ export const benchmarkCommand: Command = {
     for (const [method, tracks] of Object.entries(methods)) summaries[method] = summarize(tracks);
     const rtf = separateSeconds / audioSeconds;
     if (values.json === true) {
-      const out = { model: sep.name, tracks: methods[sep.name].map((t) => t.name), realTimeFactor: rtf, methods: summaries };
+      const perTrack = Object.fromEntries(methods[sep.name].map((t) => [t.name, summarize([t])]));
+      const out = { model: sep.name, tracks: methods[sep.name].map((t) => t.name), realTimeFactor: rtf, methods: summaries, perTrack };
       process.stdout.write(JSON.stringify(jsonNumbers(out), null, 1) + '\n');
     } else {
       process.stdout.write(formatTable(summaries, count));

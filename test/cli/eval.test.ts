@@ -113,8 +113,10 @@ test('demix benchmark: classic separator on a clip of a split, between the mixtu
   writeFileSync(split, JSON.stringify({ train: ['ANiMAL - Clinic A.stem.mp4'], valid: [`${CLIP}.stem.mp4`] }));
   const r = await demix('benchmark', '--dataset', DATA, '--model', 'classic', '--split', split, '--subset', 'valid', '--json');
   assert.equal(r.code, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as { tracks: string[]; realTimeFactor: number; methods: Record<string, Record<string, Record<string, number>>> };
+  type Table = Record<string, Record<string, number>>;
+  const out = JSON.parse(r.stdout) as { tracks: string[]; realTimeFactor: number; methods: Record<string, Table>; perTrack: Record<string, Table> };
   assert.deepEqual(out.tracks, [CLIP]);
+  assert.equal(out.perTrack[CLIP].vocals.SDR, out.methods.classic.vocals.SDR);
   assert.ok(out.realTimeFactor > 0 && out.realTimeFactor < 5);
   assert.deepEqual(Object.keys(out.methods), ['classic', 'mixture', 'IRM magnitude', 'IRM power']);
   for (const t of ['vocals', 'drums', 'bass', 'other']) {
