@@ -93,63 +93,77 @@ def load_clips(sources, cache_dir=DEFAULT_CACHE):
     return {clip_name(s): load_clip(s, cache_dir) for s in sources}
 
 
-def speed_change(x, factor):
-    """Resampling speed change (pitch and tempo together) of x [2, n] by `factor` (>1 faster) -> [2, ~n/factor]."""
-    n_out = int(round(x.shape[-1] / factor))
-    return torch.nn.functional.interpolate(x[None], size=n_out, mode="linear", align_corners=False)[0]
-
-
 class Sampler:
-    """Draws augmented training examples from clips (dict name -> [5, 2, samples] float32).
+    """Draws augmented training examples as complex STFTs of the stems.
 
-    Each example: per target a stem from a random clip at a random offset (or, with probability `p_coherent`,
-    all stems of one clip at one offset), random gain per stem, random channel swap, random speed change
-    (resampling, pitch and tempo together), a stem silenced now and then. Mixture = sum of the stems.
+    The STFT of every training stem is computed once (complex64, ~40 MB per 7-second clip); since the STFT is
+    linear, crops (whole frames), gains, channel swaps, silencing and remixing across tracks are done on the
+    spectra, and the mixture's STFT is the sum of the stems'. Each example: per target a stem from a random clip
+    at a random offset (or, with probability `p_coherent`, all stems of one clip at one offset), random gain per
+    stem (+-gain_db), random channel swap, a stem silenced now and then, and with probability `p_speed` a
+    resampling speed change (pitch and tempo together, +-speed_range) done on the waveform then STFT'd.
     """
 
-    def __init__(self, clips, segment_samples, rng, gain_db=6.0, p_coherent=0.3, p_silence=0.1,
-                 p_swap=0.5, speed_range=0.08, p_speed=0.5):
-        self.clips = [torch.from_numpy(np.ascontiguousarray(c[1:])) for c in clips.values()]  # [4, 2, n] stems
-        self.seg = segment_samples
+    def __init__(self, clips, segment_frames, rng, gain_db=6.0, p_coherent=0.3, p_silence=0.1,
+                 p_swap=0.5, speed_range=0.08, p_speed=0.25, stft=None):
+        self.stft = stft
+        self.waves = [torch.from_numpy(np.ascontiguousarray(c[1:])) for c in clips.values()]  # [4, 2, n] stems
+        self.specs = [stft(w) for w in self.waves]  # [4, 2, frames, bins] complex
+        self.frames = segment_frames
+        self.hop = 1024
         self.rng = rng
         self.gain_db, self.p_coherent, self.p_silence = gain_db, p_coherent, p_silence
         self.p_swap, self.speed_range, self.p_speed = p_swap, speed_range, p_speed
 
-    def _crop(self, stem, length):
-        n = stem.shape[-1]
-        if n <= length:
-            return torch.nn.functional.pad(stem, (0, length - n))
-        o = int(self.rng.integers(0, n - length + 1))
-        return stem[:, o:o + length]
+    def _offset(self, n, length):
+        return int(self.rng.integers(0, n - length + 1)) if n > length else 0
+
+    def _fit(self, spec):
+        """Pads/crops the frames axis (-2) of spec to the segment length."""
+        t = spec.shape[-2]
+        if t < self.frames:
+            spec = torch.nn.functional.pad(spec, (0, 0, 0, self.frames - t))
+        return spec[..., : self.frames, :]
+
+    def _speed(self, wave, factor):
+        """Speed change of wave [..., 2, n] by `factor` -> STFT of one segment [..., 2, frames, bins]."""
+        need = int((self.frames - 1) * self.hop * factor) + 2
+        o = self._offset(wave.shape[-1], need)
+        w = wave[..., o:o + need]
+        flat = w.reshape(-1, 1, w.shape[-1])
+        n_out = (self.frames - 1) * self.hop
+        y = torch.nn.functional.interpolate(flat, size=max(2, int(round(w.shape[-1] / factor))), mode="linear")
+        y = torch.nn.functional.pad(y, (0, max(0, n_out - y.shape[-1])))[..., :n_out]
+        return self._fit(self.stft(y.reshape(*w.shape[:-1], n_out)))
+
+    def _factor(self):
+        r = self.rng
+        return 1.0 + r.uniform(-self.speed_range, self.speed_range) if r.random() < self.p_speed else 1.0
 
     def example(self):
-        """-> stems float32 [4, 2, segment_samples]."""
+        """-> complex stems [4, 2, frames, bins]."""
         r = self.rng
-        coherent = r.random() < self.p_coherent
-        if coherent:
-            clip = self.clips[int(r.integers(len(self.clips)))]
-            factor = 1.0 + r.uniform(-self.speed_range, self.speed_range) if r.random() < self.p_speed else 1.0
-            need = int(self.seg * factor) + 2
-            n = clip.shape[-1]
-            o = int(r.integers(0, max(1, n - need + 1)))
-            block = clip[:, :, o:o + need]
+        if r.random() < self.p_coherent:
+            k = int(r.integers(len(self.specs)))
+            factor = self._factor()
             if factor != 1.0:
-                block = torch.stack([speed_change(b, factor) for b in block])
-            block = torch.nn.functional.pad(block, (0, max(0, self.seg - block.shape[-1])))[..., : self.seg]
-            out = block.clone()
+                out = self._speed(self.waves[k], factor)
+            else:
+                o = self._offset(self.specs[k].shape[-2], self.frames)
+                out = self._fit(self.specs[k][..., o:o + self.frames, :])
         else:
             parts = []
             for t in range(4):
-                clip = self.clips[int(r.integers(len(self.clips)))]
-                factor = 1.0 + r.uniform(-self.speed_range, self.speed_range) if r.random() < self.p_speed else 1.0
-                s = self._crop(clip[t], int(self.seg * factor) + 2)
+                k = int(r.integers(len(self.specs)))
+                factor = self._factor()
                 if factor != 1.0:
-                    s = speed_change(s, factor)
-                s = torch.nn.functional.pad(s, (0, max(0, self.seg - s.shape[-1])))[:, : self.seg]
-                parts.append(s)
+                    parts.append(self._speed(self.waves[k][t], factor))
+                else:
+                    o = self._offset(self.specs[k].shape[-2], self.frames)
+                    parts.append(self._fit(self.specs[k][t, :, o:o + self.frames, :]))
             out = torch.stack(parts)
         gains = 10 ** (r.uniform(-self.gain_db, self.gain_db, size=4) / 20)
-        out = out * torch.tensor(gains, dtype=torch.float32)[:, None, None]
+        out = out * torch.tensor(gains, dtype=torch.float32)[:, None, None, None]
         for t in range(4):
             if r.random() < self.p_swap:
                 out[t] = out[t].flip(0)
@@ -158,5 +172,5 @@ class Sampler:
         return out
 
     def batch(self, n):
-        """-> stems [n, 4, 2, segment_samples]."""
+        """-> complex stems [n, 4, 2, frames, bins]."""
         return torch.stack([self.example() for _ in range(n)])

@@ -117,6 +117,12 @@ def stft(x):
     return s.transpose(-1, -2).reshape(*shape[:-1], s.shape[-1], s.shape[-2])
 
 
+def magnitude(z):
+    """|z| of a complex tensor (torch.hypot on the real view: faster than z.abs() on CPU)."""
+    r = torch.view_as_real(z)
+    return torch.hypot(r[..., 0], r[..., 1])
+
+
 def istft(s, length):
     """complex [..., frames, 2049] -> [..., length]."""
     shape = s.shape

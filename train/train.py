@@ -159,8 +159,7 @@ def main():
         with open(log_path, "w", newline="") as f:
             csv.writer(f).writerow(LOG_FIELDS)
 
-    seg = (cfg["segment_frames"] - 1) * M.HOP
-    sampler = dataset.Sampler(train, seg, rng, **cfg.get("augment", {}))
+    sampler = dataset.Sampler(train, cfg["segment_frames"], rng, stft=M.stft, **cfg.get("augment", {}))
     max_steps = cfg["max_steps"]
 
     def checkpoint():
@@ -187,9 +186,9 @@ def main():
         lr = lr_at(cfg, max(step / max_steps, elapsed / (cfg["max_minutes"] * 60)))
         for g in opt.param_groups:
             g["lr"] = lr
-        stems = sampler.batch(cfg["batch"])  # [B, 4, 2, n]
-        S = M.stft(stems).abs()  # [B, 4, 2, T, F]
-        X = M.stft(stems.sum(1)).abs()  # [B, 2, T, F]
+        stems = sampler.batch(cfg["batch"])  # complex [B, 4, 2, T, F]
+        S = M.magnitude(stems)  # [B, 4, 2, T, F]
+        X = M.magnitude(stems.sum(1))  # [B, 2, T, F]: the mixture = sum of the stems
         masks = model(X)
         loss = (masks * X[:, None] - S).abs().mean()
         opt.zero_grad(set_to_none=True)
