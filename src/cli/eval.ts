@@ -144,12 +144,14 @@ export const evalCommand: Command = {
       if (!references.some((r) => r.name === name)) fail(`${join(estimatesDir, name)}: no reference track "${name}"`);
     }
     const scored: ScoredTrack[] = [];
+    const unestimated = references.filter((r) => !estimated.has(r.name)).map((r) => r.name);
+    if (unestimated.length > 0) {
+      const names = unestimated.length <= 3 ? unestimated.join(', ') : `${unestimated.slice(0, 3).join(', ')} and ${unestimated.length - 3} more`;
+      say(`note: no estimates in ${estimatesDir} for ${names}: skipped`);
+    }
     for (const ref of references) {
       const files = estimated.get(ref.name);
-      if (!files) {
-        say(`note: ${ref.name}: no estimates in ${estimatesDir}, skipped`);
-        continue;
-      }
+      if (!files) continue;
       try {
         const truth = await ref.load();
         const missing = MUSDB_TARGETS.filter((t) => t !== 'accompaniment' && !(t in files));
