@@ -47,7 +47,10 @@ def sha256_of(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def make_card(cfg, model, onnx_path, info, old=None):
+def make_card(cfg, model, onnx_path, info, old=None, run=None):
+    """The model card; info: the exported weights' record (step, minutes, val_sdr), run: the run's checkpoint."""
+    run = run or {}
+    aug = cfg["augment"]
     n_params = M.param_count(model)
     ch = cfg["model"]["channels"]
     validation = dict((old or {}).get("validation", {}))
@@ -89,17 +92,23 @@ def make_card(cfg, model, onnx_path, info, old=None):
             "parameters": n_params,
         },
         "training": {
-            "data": "MUSDB18 7-second previews (../shared/data/musdb18-7/train), the 80 training clips of "
-                    "train/splits.json (split by artist); mixture = sum of the stems",
-            "augmentation": "stems remixed across tracks, random gains +-6 dB, channel swap, random crops, resampling "
-                            "speed change +-8% per stem, stems silenced at random",
+            "data": cfg.get("data_description", ", ".join(cfg.get("data", []))),
+            "augmentation": "stems remixed across tracks (all 4 from one clip with probability {p_coherent}), random "
+                            "gains +-{gain_db} dB, channel swap (p {p_swap}), random crops, resampling speed change "
+                            "(pitch and tempo) +-{speed_pct:.0f}% on a fraction {p_speed} of stems, stems silenced "
+                            "(p {p_silence})".format(speed_pct=100 * aug["speed_range"], **aug),
+            "segment_frames": cfg["segment_frames"],
+            "batch": cfg["batch"],
+            "optimiser": f"Adam, lr {cfg['lr']} then exponential decay to {cfg['lr_final']} over the last "
+                         f"{100 * (1 - cfg['decay_from']):.0f}% of the run",
             "loss": "L1 between masked-mixture and target magnitudes",
             "command": "/usr/bin/python3 train/train.py --config train/configs/demix-4s.json && "
                        "/usr/bin/python3 train/export.py",
-            "steps": info.get("step"),
-            "minutes": round(float(info.get("minutes", 0)), 1),
-            "hardware": "2 shared CPU cores, torch.set_num_threads(2)",
-            "best_checkpoint_step": info.get("step"),
+            "steps": run.get("step", info.get("step")),
+            "minutes": round(float(run.get("elapsed", info.get("minutes", 0) * 60)) / 60, 1),
+            "hardware": "2 CPU cores shared with other jobs, torch.set_num_threads(2), PyTorch " + torch.__version__,
+            "exported_step": info.get("step"),
+            "exported_minutes": round(float(info.get("minutes", 0)), 1),
         },
         "validation": validation,
         "licence": "Weights trained on MUSDB18 (non-commercial research use only; tracks carry their own licences, "
@@ -131,7 +140,9 @@ def main():
     if os.path.exists(card_path):
         with open(card_path) as f:
             old = json.load(f)
-    card = make_card(cfg, model, a.out, info, old)
+    ckpt = os.path.join(a.run, "ckpt.pt")
+    run = torch.load(ckpt, weights_only=False) if os.path.exists(ckpt) and not a.weights else {}
+    card = make_card(cfg, model, a.out, info, old, {k: run[k] for k in ("step", "elapsed") if k in run})
     tmp = f"{card_path}.tmp-{os.getpid()}"
     with open(tmp, "w") as f:
         json.dump(card, f, indent=2)
