@@ -67,15 +67,14 @@ interface Run {
   wallSeconds: number;
   info: { model: string; backend: string; threads: number; simd: boolean; crossOriginIsolated: boolean };
   peakRss: number;
-  uaMemory: number | null; // performance.measureUserAgentSpecificMemory() after the run, bytes
+  liveAfter: number | null; // renderer private memory after the run and a garbage collection, bytes
 }
 
-/** Separates a `seconds`-long song in a fresh browser; `measureMemory` adds measureUserAgentSpecificMemory (slow). */
+/** Separates a `seconds`-long song in a fresh browser; `measureMemory` adds the memory left after a GC. */
 async function separateInPage(url: string, seconds: number, measureMemory: boolean): Promise<Run> {
   const file = join(tmpdir(), `demix-bench-${process.pid}-${seconds}s.wav`);
   writeFileSync(file, encodeWav(tiledSong(seconds), 16));
-  // Eager: otherwise measureUserAgentSpecificMemory waits for the next natural GC (tens of seconds).
-  const browser = await launchChromium(['--enable-blink-features=ForceEagerMeasureMemory']);
+  const browser = await launchChromium();
   try {
     const page = await browser.context.newPage();
     await page.goto(url);
@@ -96,13 +95,15 @@ async function separateInPage(url: string, seconds: number, measureMemory: boole
       run: { seconds: number; info: Run['info'] } | null;
     };
     if (!result.run) throw new Error(`separation failed in the page: ${result.message}`);
-    const uaMemory = !measureMemory ? null : ((await page.evaluate(`(async () => {
-      if (!performance.measureUserAgentSpecificMemory) return null;
-      const timeout = new Promise((resolve) => setTimeout(() => resolve(null), 60000));
-      const m = await Promise.race([performance.measureUserAgentSpecificMemory(), timeout]);
-      return m ? m.bytes : null;
-    })()`)) as number | null);
-    return { workerSeconds: result.run.seconds, wallSeconds, info: result.run.info, peakRss, uaMemory };
+    let liveAfter: number | null = null;
+    if (measureMemory) {
+      // What stays once the garbage of the run is collected: the stems and the mix (AudioBuffers, arrays).
+      const cdp = await browser.context.newCDPSession(page);
+      await cdp.send('HeapProfiler.collectGarbage');
+      await new Promise((resolve) => setTimeout(resolve, 3000)); // the ended worker's memory goes back asynchronously
+      liveAfter = rendererRss();
+    }
+    return { workerSeconds: result.run.seconds, wallSeconds, info: result.run.info, peakRss, liveAfter };
   } finally {
     await browser.close();
     rmSync(file, { force: true });
@@ -131,10 +132,10 @@ try {
   );
   if (LONG_SECONDS > 0) {
     const long = await separateInPage(url, LONG_SECONDS, true);
-    const ua = long.uaMemory === null ? 'n/a' : `${(long.uaMemory / MB).toFixed(0)} MB`;
+    const after = long.liveAfter === null ? 'n/a' : `${(long.liveAfter / MB).toFixed(0)} MB`;
     console.log(
       `${LONG_SECONDS} s song: peak renderer private memory ${(long.peakRss / MB).toFixed(0)} MB during separation; ` +
-        `measureUserAgentSpecificMemory after it ${ua}; separated in ${long.workerSeconds.toFixed(1)} s (${describe(long.info)})`,
+        `${after} after it (garbage collected); separated in ${long.workerSeconds.toFixed(1)} s (${describe(long.info)})`,
     );
   }
 } finally {
