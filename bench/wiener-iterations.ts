@@ -1,6 +1,6 @@
 // Chooses the Wiener filter's default by measurement: separates the validation clips with a model once per
 // EM iteration count (0 = soft masks, 1, 2) and prints the BSS Eval table and separation time of each.
-// Run: npx tsx bench/wiener-iterations.ts [--model demix-4s] [--split train/split.json] [--dataset DIR]
+// Run: npx tsx bench/wiener-iterations.ts [--model demix-4s] [--split train/splits.json] [--dataset DIR]
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ const ITERATIONS = [0, 1, 2];
 const { values } = parseArgs({
   options: {
     model: { type: 'string', default: defaultModelName() },
-    split: { type: 'string', default: join(ROOT, 'train', 'split.json') },
+    split: { type: 'string', default: join(ROOT, 'train', 'splits.json') },
     dataset: { type: 'string', default: join(ROOT, '..', 'shared', 'data', 'musdb18-7', 'train') },
   },
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TORCH_INSTALL_COMMAND, trainCommand } from '../../src/cli/train.js';
+import { TORCH_INSTALL_COMMAND, trainCommand, weightsFor } from '../../src/cli/train.js';
 import { isDemixError } from '../../src/errors.js';
 
 /** Runs `demix train argv` with DEMIX_PYTHON set; returns exit code and what it wrote to stderr. */
@@ -44,4 +44,17 @@ test('without PyTorch, demix train prints the install command and fails', async 
 
 test('demix train needs --config', async () => {
   await assert.rejects(trainCommand.run([]), (e) => isDemixError(e, 'USAGE') && e.message.includes('--config'));
+});
+
+test('--from takes a model name, a model .onnx or a .pt, and names missing weights', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'demix-from-'));
+  try {
+    await writeFile(join(dir, 'mine.pt'), 'weights');
+    assert.equal(weightsFor(join(dir, 'mine.onnx')), join(dir, 'mine.pt'));
+    assert.equal(weightsFor(join(dir, 'mine.pt')), join(dir, 'mine.pt'));
+    assert.throws(() => weightsFor(join(dir, 'other.onnx')), (e) => isDemixError(e, 'NO_MODEL') && e.message.includes('other.pt'));
+    assert.throws(() => weightsFor('no-such-model'), (e) => isDemixError(e, 'NO_MODEL') && e.message.includes('no-such-model.pt'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
