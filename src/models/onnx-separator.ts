@@ -43,26 +43,32 @@ export interface FrameWindow {
 }
 
 /**
- * Plans inference windows over `nFrames` frames: all windows span `chunk` frames (except when the whole
- * input is shorter), start on multiples of `multiple`, and overlap by at least 2·`context` frames; each
- * frame is kept from exactly one window, at least `context` frames away from that window's cut edges
- * (`context` is capped at (chunk - multiple) / 2 so windows advance). The input is zero-padded to
- * `paddedFrames` (a multiple of `multiple`).
+ * Plans inference windows over `nFrames` frames: as few windows as possible, all of one length (at most
+ * `chunk`, a multiple of `multiple`, so the runtime sees one shape), starting on multiples of `multiple`
+ * and spread evenly, neighbours overlapping by at least 2·`context` frames; each frame is kept from
+ * exactly one window, at least `context` frames away from that window's cut edges (`context` is capped at
+ * (chunk - multiple) / 2 so windows advance). The input is zero-padded to `paddedFrames`.
  */
 export function planFrameWindows(nFrames: number, chunk: number, context: number, multiple: number): { paddedFrames: number; windows: FrameWindow[] } {
   const padded = roundUp(Math.max(1, nFrames), multiple);
   if (padded <= chunk) return { paddedFrames: padded, windows: [{ start: 0, length: padded, keepFrom: 0, keepTo: nFrames }] };
-  const step = Math.max(multiple, Math.floor((chunk - 2 * Math.min(context, Math.floor((chunk - multiple) / 2))) / multiple) * multiple);
-  const starts: number[] = [];
-  for (let s = 0; s + chunk < padded; s += step) starts.push(s);
-  starts.push(padded - chunk); // the last window ends at the padded end: every window has the same shape
-  const windows = starts.map((start) => ({ start, length: chunk, keepFrom: 0, keepTo: nFrames }));
-  for (let k = 0; k + 1 < windows.length; k++) {
-    const cut = Math.floor((windows[k + 1].start + windows[k].start + chunk) / 2); // middle of the overlap
-    windows[k].keepTo = cut;
-    windows[k + 1].keepFrom = cut;
+  const overlap = 2 * Math.min(context, Math.floor((chunk - multiple) / 2));
+  for (let k = Math.ceil((padded - overlap) / (chunk - overlap)); ; k++) {
+    // k windows of `length` frames, starts spread evenly then rounded down to the multiple.
+    const startsFor = (length: number) => Array.from({ length: k }, (_, i) => (i === k - 1 ? padded - length : Math.floor((i * (padded - length)) / (k - 1) / multiple) * multiple));
+    const fits = (st: number[], length: number) => st.every((x, i) => i === 0 || st[i - 1] + length - x >= overlap);
+    let length = roundUp(Math.ceil((padded + (k - 1) * overlap) / k), multiple);
+    while (length <= chunk && !fits(startsFor(length), length)) length += multiple;
+    if (length > chunk) continue;
+    const starts = startsFor(length);
+    const windows = starts.map((start) => ({ start, length, keepFrom: 0, keepTo: nFrames }));
+    for (let i = 0; i + 1 < k; i++) {
+      const cut = Math.floor((windows[i + 1].start + windows[i].start + length) / 2); // middle of the overlap
+      windows[i].keepTo = cut;
+      windows[i + 1].keepFrom = cut;
+    }
+    return { paddedFrames: padded, windows };
   }
-  return { paddedFrames: padded, windows };
 }
 
 /** Wraps an ONNX session following the model card into a Separator. */

@@ -25,7 +25,7 @@ async function tinySeparator(chunkFrames?: number, contextFrames?: number) {
 }
 
 test('frame windows cover every frame once, start on the multiple, keep context from cut edges', () => {
-  for (const [n, chunk, context, multiple] of [[1, 64, 8, 4], [64, 64, 8, 4], [65, 64, 8, 4], [1000, 64, 8, 4], [333, 48, 6, 1], [200, 16, 8, 4]]) {
+  for (const [n, chunk, context, multiple] of [[1, 64, 8, 4], [64, 64, 8, 4], [65, 64, 8, 4], [1000, 64, 8, 4], [333, 48, 6, 1], [200, 16, 8, 4], [1292, 512, 32, 16], [1292, 512, 64, 16], [5000, 512, 32, 16]]) {
     const { paddedFrames, windows } = planFrameWindows(n, chunk, context, multiple);
     assert.equal(paddedFrames % multiple, 0);
     assert.ok(paddedFrames >= n);
@@ -38,10 +38,13 @@ test('frame windows cover every frame once, start on the multiple, keep context 
       const kept = Math.min(context, Math.floor((chunk - multiple) / 2));
       if (k > 0) assert.ok(w.keepFrom - w.start >= kept);
       if (k + 1 < windows.length) assert.ok(w.start + w.length - w.keepTo >= kept);
-      if (windows.length > 1) assert.equal(w.length, chunk);
+      assert.equal(w.length, windows[0].length);
+      assert.ok(w.length <= chunk && w.length % multiple === 0);
       next = w.keepTo;
     });
     assert.equal(next, n);
+    const minimal = paddedFrames <= chunk ? 1 : Math.ceil((paddedFrames - 2 * Math.min(context, Math.floor((chunk - multiple) / 2))) / (chunk - 2 * Math.min(context, Math.floor((chunk - multiple) / 2))));
+    assert.ok(windows.length <= minimal + 1, `${windows.length} windows for ${n} frames`);
   }
 });
 
