@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Audio } from '../audio/audio.js';
 import { readStemFile } from '../audio/decode.js';
 import { DemixError } from '../errors.js';
-import { SOURCES, nanMedian } from '../eval/aggregate.js';
+import { SOURCES, nanMedian, roundToPcm16 } from '../eval/aggregate.js';
 import { idealRatioMasks } from '../eval/oracle.js';
 import { separate } from '../index.js';
 import { defaultModelName } from '../models/node.js';
@@ -25,6 +25,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'split', type: 'string', value: 'FILE', description: 'JSON {"train": [...], "valid": [...]} of clip file names; use with --subset' },
   { name: 'subset', type: 'string', value: 'NAME', description: 'which list of --split to run', default: 'valid' },
   { name: 'no-oracle', type: 'boolean', description: 'skip the mixture floor and the oracle mask ceilings' },
+  { name: 'float', type: 'boolean', description: 'use the clips as decoded floats instead of 16-bit PCM' },
   { name: 'json', type: 'boolean', description: 'print the results as JSON on stdout instead of the table' },
   { name: 'quiet', short: 'q', type: 'boolean', description: 'no per-track lines' },
   { name: 'help', short: 'h', type: 'boolean', description: 'show this help' },
@@ -38,7 +39,9 @@ const HELP = formatHelp(
     'masks (magnitude and power) computed from the true stems with the model\'s STFT and applied to the\n' +
     'mixture (the ceiling for mask-based separation). The mixture is the clip\'s own mixture stream, as\n' +
     'the model sees it. A clip whose reference stem is silent cannot be scored (museval refuses it too)\n' +
-    'and is skipped with a notice. --json adds each clip\'s scores for the model (perTrack).',
+    'and is skipped with a notice. --json adds each clip\'s scores for the model (perTrack).\n' +
+    'Clips are rounded to 16-bit PCM (mixture and stems), as MUSDB\'s WAV export and MUSDB18-HQ hold\n' +
+    'them: as decoded floats, the AAC encoder\'s empty top band makes SIR, SAR and ISR meaningless.',
   OPTIONS,
 );
 
@@ -96,8 +99,10 @@ export const benchmarkCommand: Command = {
     try {
       for (const file of clips) {
         const name = file.slice(0, -STEM_SUFFIX.length);
-        const { mixture, stems } = await readStemFile(join(dir, file));
-        const truth: Record<string, Audio> = stems;
+        const clip = await readStemFile(join(dir, file));
+        const pcm = (a: Audio) => (values.float === true ? a : roundToPcm16(a));
+        const mixture = pcm(clip.mixture);
+        const truth: Record<string, Audio> = Object.fromEntries(Object.entries(clip.stems).map(([k, a]) => [k, pcm(a)]));
         const t0 = performance.now();
         const result = await separate(mixture, { model: sep });
         const seconds = (performance.now() - t0) / 1000;
@@ -134,7 +139,8 @@ export const benchmarkCommand: Command = {
       const out = { model: sep.name, tracks: methods[sep.name].map((t) => t.name), realTimeFactor: rtf, methods: summaries, perTrack };
       process.stdout.write(JSON.stringify(jsonNumbers(out), null, 1) + '\n');
     } else {
-      process.stdout.write(formatTable(summaries, count));
+      const note = values.float === true ? 'clips scored as decoded floats (--float)' : 'clips rounded to 16-bit PCM as in MUSDB\'s WAV export (--float to keep the decoded floats)';
+      process.stdout.write(formatTable(summaries, count, note));
       process.stdout.write(
         `${sep.name}: separation real-time factor ${rtf.toFixed(3)} (${(1 / rtf).toFixed(1)}x real time; ` +
           `${separateSeconds.toFixed(1)} s for ${audioSeconds.toFixed(1)} s of audio)\n`,

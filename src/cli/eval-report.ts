@@ -50,8 +50,8 @@ export function summarize(tracks: ScoredTrack[]): Summary {
   return Object.fromEntries(Object.entries(summary).sort(([a], [b]) => order(a) - order(b)));
 }
 
-/** A fixed-width table; `groups` maps a row label (e.g. a method) to its summary. */
-export function formatTable(groups: Record<string, Summary>, trackCount: number): string {
+/** A fixed-width table; `groups` maps a row label (e.g. a method) to its summary; `note`: a last line. */
+export function formatTable(groups: Record<string, Summary>, trackCount: number, note?: string): string {
   const labels = Object.keys(groups);
   const showGroup = labels.length > 1 || labels[0] !== '';
   const first = Math.max(8, ...labels.map((l) => l.length)) + 2;
@@ -65,6 +65,7 @@ export function formatTable(groups: Record<string, Summary>, trackCount: number)
     }
   }
   lines.push(`median over ${trackCount} track(s) of each track's median over 1 s frames (BSS Eval v4, museval MUSDB mode); dB`);
+  if (note) lines.push(note);
   return lines.join('\n') + '\n';
 }
 

@@ -5,7 +5,7 @@ import type { Audio } from '../audio/audio.js';
 import { decodeFile, readStemFile } from '../audio/decode.js';
 import { isAudioName } from '../audio/discover.js';
 import { DemixError } from '../errors.js';
-import { MUSDB_TARGETS } from '../eval/aggregate.js';
+import { MUSDB_TARGETS, roundToPcm16 } from '../eval/aggregate.js';
 import { formatHelp, parseOptions } from './args.js';
 import type { OptionSpec } from './args.js';
 import type { Command } from './commands.js';
@@ -16,6 +16,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'reference', short: 'r', type: 'string', value: 'PATH', description: 'true stems: a folder of <track>/<target>.wav, a folder of .stem.mp4 files, or a .stem.mp4 file (more paths may follow as arguments)' },
   { name: 'estimates', short: 'e', type: 'string', value: 'DIR', description: 'estimates: DIR/<track>/<target>.wav (any audio format)' },
   { name: 'json', type: 'string', value: 'FILE', description: 'write every track\'s per-frame scores (museval JSON layout) and the summary to FILE' },
+  { name: 'float', type: 'boolean', description: 'score .stem.mp4 references as decoded floats instead of 16-bit PCM' },
   { name: 'quiet', short: 'q', type: 'boolean', description: 'print only the table (and errors)' },
   { name: 'help', short: 'h', type: 'boolean', description: 'show this help' },
 ];
@@ -28,20 +29,28 @@ const HELP = formatHelp(
     'Rules, as museval: the estimated targets of a track are scored jointly (at least two needed);\n' +
     'with vocals and accompaniment both estimated, those two get a pass of their own. A track with\n' +
     'references but no estimates is skipped with a notice; estimates without references, unknown\n' +
-    'target names, other sample rates or channel counts, and silent stems fail that track (exit 1).',
+    'target names, other sample rates or channel counts, and silent stems fail that track (exit 1).\n' +
+    '.stem.mp4 references are rounded to 16-bit PCM, as MUSDB\'s WAV export and MUSDB18-HQ hold them:\n' +
+    'as decoded floats, the AAC encoder\'s empty top band makes SIR, SAR and ISR meaningless (--float).',
   OPTIONS,
 );
 
 /** A reference track: a stem file, or a folder of <target>.<ext> files. */
 export interface ReferenceTrack {
   name: string;
+  fromStemFile: boolean;
   load(): Promise<Record<string, Audio>>;
 }
 
 const STEM_SUFFIX = '.stem.mp4';
 
-function stemFileTrack(path: string): ReferenceTrack {
-  return { name: basename(path).slice(0, -STEM_SUFFIX.length), load: async () => (await readStemFile(path)).stems };
+/** A .stem.mp4 reference; its AAC-decoded stems rounded to 16-bit PCM unless `float` (see roundToPcm16). */
+function stemFileTrack(path: string, float: boolean): ReferenceTrack {
+  const load = async () => {
+    const { stems } = await readStemFile(path);
+    return float ? stems : Object.fromEntries(Object.entries(stems).map(([k, a]) => [k, roundToPcm16(a)]));
+  };
+  return { name: basename(path).slice(0, -STEM_SUFFIX.length), fromStemFile: true, load };
 }
 
 /** Entries of `dir` (sorted) with symbolic links followed: name, full path, file or folder. */
@@ -72,11 +81,11 @@ async function loadTargets(files: Record<string, string>): Promise<Record<string
 }
 
 function folderTrack(name: string, files: Record<string, string>): ReferenceTrack {
-  return { name, load: () => loadTargets(files) };
+  return { name, fromStemFile: false, load: () => loadTargets(files) };
 }
 
-/** Expands reference paths into tracks (see --reference). */
-export async function findReferenceTracks(paths: string[]): Promise<ReferenceTrack[]> {
+/** Expands reference paths into tracks (see --reference); `float`: keep stem files' decoded floats. */
+export async function findReferenceTracks(paths: string[], float = false): Promise<ReferenceTrack[]> {
   const tracks: ReferenceTrack[] = [];
   for (const path of paths) {
     const info = await stat(path).catch(() => {
@@ -86,7 +95,7 @@ export async function findReferenceTracks(paths: string[]): Promise<ReferenceTra
       if (!path.toLowerCase().endsWith(STEM_SUFFIX)) {
         throw new DemixError('USAGE', `${path}: a reference file must be a ${STEM_SUFFIX} stem file`, path);
       }
-      tracks.push(stemFileTrack(path));
+      tracks.push(stemFileTrack(path, float));
       continue;
     }
     const own = await targetFiles(path);
@@ -95,7 +104,7 @@ export async function findReferenceTracks(paths: string[]): Promise<ReferenceTra
       continue;
     }
     for (const entry of await listDir(path)) {
-      if (entry.isFile && entry.name.toLowerCase().endsWith(STEM_SUFFIX)) tracks.push(stemFileTrack(entry.path));
+      if (entry.isFile && entry.name.toLowerCase().endsWith(STEM_SUFFIX)) tracks.push(stemFileTrack(entry.path, float));
       else if (entry.isDir) {
         const files = await targetFiles(entry.path);
         if (Object.keys(files).length > 0) tracks.push(folderTrack(entry.name, files));
@@ -124,7 +133,7 @@ export const evalCommand: Command = {
     const quiet = values.quiet === true;
     const say = (line: string) => quiet || process.stderr.write(`${line}\n`);
 
-    const references = await findReferenceTracks(refPaths);
+    const references = await findReferenceTracks(refPaths, values.float === true);
     const estimated = new Map<string, Record<string, string>>();
     const entries = await listDir(estimatesDir).catch(() => {
       throw new DemixError('NOT_FOUND', `${estimatesDir}: no such folder`, estimatesDir);
@@ -166,7 +175,9 @@ export const evalCommand: Command = {
     }
     if (scored.length === 0) throw new DemixError('NO_TRACKS', 'no track could be scored');
     const summary = summarize(scored);
-    process.stdout.write(formatTable({ '': summary }, scored.length));
+    const stemRefs = references.some((r) => r.fromStemFile);
+    const note = stemRefs && values.float !== true ? '.stem.mp4 references rounded to 16-bit PCM as in MUSDB\'s WAV export (--float to keep the decoded floats)' : undefined;
+    process.stdout.write(formatTable({ '': summary }, scored.length, note));
     if (typeof values.json === 'string') await writeReport(values.json, scored, { summary });
     return failed > 0 ? 1 : 0;
   },

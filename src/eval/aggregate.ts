@@ -41,6 +41,19 @@ export function roundMetric(x: number): number | null {
 }
 
 /**
+ * `audio` rounded to the 16-bit PCM grid (v -> round(32768 v) / 32768, clipped), as a 16-bit WAV export
+ * holds it. Scoring AAC-decoded stems (.stem.mp4) as floats leaves their encoder-emptied top band almost
+ * exactly zero, which makes the 512-tap projections ill-posed and SIR/SAR/ISR meaningless; MUSDB's WAV
+ * export, MUSDB18-HQ and the museval fixtures are all 16-bit PCM.
+ */
+export function roundToPcm16(audio: Audio): Audio {
+  return {
+    sampleRate: audio.sampleRate,
+    channels: audio.channels.map((x) => x.map((v) => Math.max(-32768, Math.min(32767, Math.round(v * 32768))) / 32768)),
+  };
+}
+
+/**
  * The reference audio of every MUSDB target that can be formed from `sources` (vocals, drums, bass,
  * other; accompaniment = drums + bass + other summed in float64).
  */

@@ -105,6 +105,7 @@ test('demix eval: a .stem.mp4 reference against half-scaled stems scores SDR = I
   }
   const r = await demix('eval', join(DATA, `${CLIP}.stem.mp4`), '--estimates', join(dir, 'half'), '-q');
   assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /references rounded to 16-bit PCM/);
   for (const target of ['vocals', 'drums', 'bass', 'other']) assert.match(r.stdout, new RegExp(`\\n${target}\\s+6\\.02\\s+\\S+\\s+\\S+\\s+6\\.02\\s`));
 });
 

@@ -5,7 +5,7 @@ import type { Audio } from '../../src/audio/audio.js';
 import { isDemixError } from '../../src/errors.js';
 import { bssEval } from '../../src/eval/bsseval.js';
 import type { BssEvalScores } from '../../src/eval/bsseval.js';
-import { evalTrack, nanMedian, roundMetric } from '../../src/eval/aggregate.js';
+import { evalTrack, nanMedian, roundMetric, roundToPcm16 } from '../../src/eval/aggregate.js';
 import { siSdr, trackSdr } from '../../src/eval/sisdr.js';
 
 const SR = 44100;
@@ -137,4 +137,9 @@ test('evalTrack announces padding, the vocals/accompaniment pass, and refuses a 
   assert.throws(() => evalTrack(refsByName, { vocals: short }), (e) => isDemixError(e, 'EVAL_TARGETS'));
   assert.throws(() => evalTrack(refsByName, { vocals: short, piano: short }), (e) => isDemixError(e, 'EVAL_TARGET'));
   assert.throws(() => evalTrack(refsByName, { vocals: short, drums: { ...refsByName.drums, sampleRate: 48000 } }), (e) => isDemixError(e, 'EVAL_RATE'));
+});
+
+test('roundToPcm16 puts samples on the int16 / 32768 grid, clipped', () => {
+  const a = roundToPcm16({ sampleRate: SR, channels: [Float32Array.from([0.1, -1.5, 1.5, 3 / 32768])] });
+  assert.deepEqual([...a.channels[0]], [Math.fround(3277 / 32768), -1, Math.fround(32767 / 32768), Math.fround(3 / 32768)]);
 });
