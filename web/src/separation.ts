@@ -143,7 +143,7 @@ export class SeparationClient extends Emitter<SeparationEvents> {
         this.emit('info', reply.info);
         break;
       case 'progress':
-        this.emit('progress', reply.fraction, reply.stage, this.estimate(job, reply.fraction));
+        this.emit('progress', reply.fraction, reply.stage, reply.stage === 'separating' ? this.estimate(job, reply.fraction) : null);
         break;
       case 'done':
       case 'matched': {
@@ -160,7 +160,7 @@ export class SeparationClient extends Emitter<SeparationEvents> {
     }
   }
 
-  /** Seconds left, extrapolated from the rate since the first progress report, smoothed. */
+  /** Seconds left, extrapolated from the rate since the first report of the separating stage, smoothed. */
   private estimate(job: Job, fraction: number): number | null {
     const now = performance.now() / 1000;
     if (!job.clock) {
