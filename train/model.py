@@ -95,8 +95,15 @@ class DemixUNet(nn.Module):
         nb = y.shape[-1]
         y = y.reshape(b, self.n_targets, c, self.patch, t, nb).permute(0, 1, 2, 4, 5, 3)
         y = y.reshape(b, self.n_targets, c, t, nb * self.patch)
-        m = torch.softmax(y, dim=1)
+        m = softmax_elementwise(y, dim=1)
         return torch.cat([m, m[..., -1:]], dim=-1)
+
+
+def softmax_elementwise(y, dim):
+    """torch.softmax(y, dim) spelt as max/exp/sum/div: onnxruntime's Softmax over a non-last axis took ~60% of
+    the whole network's CPU time; these elementwise ops take ~15% (same values, same gradients)."""
+    e = torch.exp(y - y.max(dim=dim, keepdim=True).values)
+    return e / e.sum(dim=dim, keepdim=True)
 
 
 def build_model(cfg=None):
