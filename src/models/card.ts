@@ -15,6 +15,7 @@ export interface ModelCard {
   outputName: string; // float32 [batch, targets, channels, frames, nFft/2+1] masks, >= 0, summing to 1 over targets
   frameMultiple: number; // the frames axis must be a multiple of this
   chunkFrames: number; // recommended frames per inference call (a multiple of frameMultiple)
+  wienerIterations?: number; // EM iterations of the Wiener filter measured best for this model (0 = soft masks)
   sha256?: string; // of the ONNX file, lower-case hex
   licence?: string;
   raw: Record<string, unknown>; // the whole JSON object, for display (training info, validation scores, ...)
@@ -69,6 +70,8 @@ export function validateModelCard(json: unknown, file: string): ModelCard {
   const frameMultiple = int('frame_multiple', 1);
   const chunkFrames = int('chunk_frames', roundUp(Math.round((DEFAULT_CHUNK_SECONDS * sampleRate) / hop), frameMultiple));
   if (chunkFrames % frameMultiple !== 0) bad('chunk_frames', `a multiple of frame_multiple (${frameMultiple})`);
+  const wiener = o.wiener_iterations;
+  if (wiener !== undefined && !(typeof wiener === 'number' && Number.isInteger(wiener) && wiener >= 0)) bad('wiener_iterations', 'a non-negative integer');
   const sha256 = o.sha256;
   if (sha256 !== undefined && (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(sha256))) bad('sha256', '64 hexadecimal digits');
   const licence = o.licence ?? o.license;
@@ -84,6 +87,7 @@ export function validateModelCard(json: unknown, file: string): ModelCard {
     outputName: str('output_name', DEFAULT_OUTPUT_NAME),
     frameMultiple,
     chunkFrames,
+    ...(wiener !== undefined ? { wienerIterations: wiener as number } : {}),
     ...(sha256 !== undefined ? { sha256: (sha256 as string).toLowerCase() } : {}),
     ...(licence !== undefined ? { licence: licence as string } : {}),
     raw: o,

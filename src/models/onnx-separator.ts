@@ -110,6 +110,7 @@ export function createOnnxSeparator(opts: OnnxSeparatorOptions): Separator {
     targets: card.targets,
     sampleRate: card.sampleRate,
     stft: { nFft: card.nFft, hop: card.hop },
+    ...(card.wienerIterations !== undefined ? { wienerIterations: card.wienerIterations } : {}),
     async estimate(mix: Spectrogram, signal?: AbortSignal): Promise<Float32Array[][]> {
       if (mix.nBins !== nBins) {
         throw new DemixError('BAD_MODEL', `${file}: the model expects ${nBins} frequency bins, the spectrogram has ${mix.nBins}`, file);

@@ -31,6 +31,8 @@ test('optional fields get defaults: names, frame multiple, chunk of about 6 s', 
   assert.equal(card.chunkFrames, 258);
   assert.equal(card.version, '2');
   assert.equal(card.inputName, 'magnitude');
+  assert.equal(card.wienerIterations, undefined);
+  assert.equal(validateModelCard({ ...base(), wiener_iterations: 0 }, 'x.json').wienerIterations, 0);
 });
 
 test('invalid cards are rejected with the field named', () => {
@@ -44,6 +46,7 @@ test('invalid cards are rejected with the field named', () => {
     ['chunk_frames', (o) => (o.chunk_frames = 257)],
     ['name', (o) => delete o.name],
     ['sha256', (o) => (o.sha256 = 'abc')],
+    ['wiener_iterations', (o) => (o.wiener_iterations = -1)],
   ];
   for (const [field, mutate] of cases) {
     const o = base();
