@@ -152,14 +152,25 @@ export async function separateAudio(mix: Audio, sep: Separator, opts: PipelineOp
 
   const report = (stage: string, fraction: number) => onProgress?.({ stage, fraction: Math.min(1, fraction) });
   report('separate', 0);
+  // The separator works on chunk k+1 while the DSP below handles chunk k (a separator whose inference
+  // runs off the main thread, like the ONNX one in Node, then overlaps with it).
+  const start = (k: number) => {
+    const spec = stft.forward(mix.channels.map((x) => padTo(x.subarray(chunks[k].start, chunks[k].end), sep.stft.nFft)));
+    const masks = sep.estimate(spec, signal);
+    masks.catch(() => {}); // awaited below; a failure while chunk k-1 is still busy is not unhandled
+    return { spec, masks };
+  };
+  let next = start(0);
   for (let k = 0; k < chunks.length; k++) {
     signal?.throwIfAborted();
     const chunk = chunks[k];
     const len = chunk.end - chunk.start;
-    const spec = stft.forward(mix.channels.map((x) => padTo(x.subarray(chunk.start, chunk.end), sep.stft.nFft)));
-    const raw = await sep.estimate(spec, signal);
+    const { spec, masks: estimated } = next;
+    const raw = await estimated;
     signal?.throwIfAborted();
     report('separate', (k + 0.5) / chunks.length);
+    signal?.throwIfAborted();
+    if (k + 1 < chunks.length) next = start(k + 1);
     normaliseMasks(raw);
     const masks = keep >= 0 ? mergeComplement(raw, keep) : raw;
     const mags = magnitude(spec);
