@@ -93,6 +93,18 @@ def load_clips(sources, cache_dir=DEFAULT_CACHE):
     return {clip_name(s): load_clip(s, cache_dir) for s in sources}
 
 
+AUGMENT_DEFAULTS = {"gain_db": 6.0, "p_coherent": 0.3, "p_silence": 0.1, "p_swap": 0.5, "speed_range": 0.08,
+                    "p_speed": 0.25}
+
+
+def augment_settings(augment):
+    """The config's "augment" block with defaults filled in; unknown keys are an error."""
+    unknown = set(augment) - set(AUGMENT_DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown augment settings: {sorted(unknown)}")
+    return {**AUGMENT_DEFAULTS, **augment}
+
+
 class Sampler:
     """Draws augmented training examples as complex STFTs of the stems.
 
@@ -104,16 +116,16 @@ class Sampler:
     resampling speed change (pitch and tempo together, +-speed_range) done on the waveform then STFT'd.
     """
 
-    def __init__(self, clips, segment_frames, rng, gain_db=6.0, p_coherent=0.3, p_silence=0.1,
-                 p_swap=0.5, speed_range=0.08, p_speed=0.25, stft=None):
+    def __init__(self, clips, segment_frames, rng, stft, **augment):
         self.stft = stft
         self.waves = [torch.from_numpy(np.ascontiguousarray(c[1:])) for c in clips.values()]  # [4, 2, n] stems
         self.specs = [stft(w) for w in self.waves]  # [4, 2, frames, bins] complex
         self.frames = segment_frames
         self.hop = 1024
         self.rng = rng
-        self.gain_db, self.p_coherent, self.p_silence = gain_db, p_coherent, p_silence
-        self.p_swap, self.speed_range, self.p_speed = p_swap, speed_range, p_speed
+        a = augment_settings(augment)
+        self.gain_db, self.p_coherent, self.p_silence = a["gain_db"], a["p_coherent"], a["p_silence"]
+        self.p_swap, self.speed_range, self.p_speed = a["p_swap"], a["speed_range"], a["p_speed"]
 
     def _offset(self, n, length):
         return int(self.rng.integers(0, n - length + 1)) if n > length else 0

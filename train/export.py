@@ -15,6 +15,7 @@ import onnx
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dataset  # noqa: E402
 import model as M  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -50,7 +51,7 @@ def sha256_of(path):
 def make_card(cfg, model, onnx_path, info, old=None, run=None):
     """The model card; info: the exported weights' record (step, minutes, val_sdr), run: the run's checkpoint."""
     run = run or {}
-    aug = cfg["augment"]
+    aug = dataset.augment_settings(cfg.get("augment", {}))
     n_params = M.param_count(model)
     ch = cfg["model"]["channels"]
     validation = dict((old or {}).get("validation", {}))

@@ -75,15 +75,17 @@ class TrainSmoke(unittest.TestCase):
             out = os.path.join(tmp, "run")
             env = dict(os.environ, DEMIX_TRAIN_CACHE=os.path.join(tmp, "cache"))
             run = [sys.executable, os.path.join(HERE, "train.py"), "--config", config, "--out", out, "--threads", "1"]
-            subprocess.run(run + ["--max-steps", "30"], check=True, env=env, capture_output=True)
-            subprocess.run(run + ["--resume"], check=True, env=env, capture_output=True)
+            for extra in (["--max-steps", "30"], ["--resume"]):
+                r = subprocess.run(run + extra, env=env, capture_output=True, text=True)
+                self.assertEqual(r.returncode, 0, r.stderr)
             losses = read_losses(os.path.join(out, "log.csv"))
             self.assertEqual([s for s, _ in losses], [10, 20, 30, 40], "resume continues the step count")
             self.assertLess(losses[-1][1], 0.8 * losses[0][1], f"loss did not fall: {losses}")
 
             onnx_path = os.path.join(tmp, "models", "smoke.onnx")
-            subprocess.run([sys.executable, os.path.join(HERE, "export.py"), "--run", out, "--out", onnx_path],
-                           check=True, capture_output=True)
+            r = subprocess.run([sys.executable, os.path.join(HERE, "export.py"), "--run", out, "--out", onnx_path],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
             m = onnx.load(onnx_path)
             onnx.checker.check_model(m)
 

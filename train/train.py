@@ -180,7 +180,23 @@ def main():
         with open(log_path, "a", newline="") as f:
             csv.writer(f).writerow([row.get(k, "") for k in LOG_FIELDS])
 
+    def evaluate(row):
+        """Validates, fills the row's SDR columns, keeps the best weights (and checkpoints with them)."""
+        nonlocal best
+        med, _ = validate(model, valid)
+        avg = float(np.mean(list(med.values())))
+        row.update({f"val_sdr_{t}": f"{v:.3f}" for t, v in med.items()})
+        row["val_sdr_avg"] = f"{avg:.3f}"
+        if avg > best:
+            best = avg
+            save_atomic({"model": model.state_dict(), "config": cfg, "step": step, "val_sdr": med,
+                         "val_sdr_avg": avg, "minutes": elapsed / 60}, os.path.join(out, "best.pt"))
+            row["best"] = 1
+            checkpoint()
+        print(f"step {step} val " + " ".join(f"{t} {v:.2f}" for t, v in med.items()) + f" avg {avg:.2f}", flush=True)
+
     model.train()
+    validated, lr = -1, cfg["lr"]
     last_ckpt, start, losses = time.time(), time.time() - elapsed, []
     while step < max_steps and elapsed < cfg["max_minutes"] * 60 and not stop["flag"]:
         lr = lr_at(cfg, max(step / max_steps, elapsed / (cfg["max_minutes"] * 60)))
@@ -201,24 +217,20 @@ def main():
             row = {"step": step, "minutes": f"{elapsed / 60:.2f}", "lr": f"{lr:.2e}",
                    "train_loss": f"{np.mean(losses):.5f}"}
             losses = []
-            if valid and (step % cfg["val_every"] == 0 or step >= max_steps):
-                med, _ = validate(model, valid)
-                avg = float(np.mean(list(med.values())))
-                row.update({f"val_sdr_{t}": f"{v:.3f}" for t, v in med.items()})
-                row["val_sdr_avg"] = f"{avg:.3f}"
-                if avg > best:
-                    best = avg
-                    save_atomic({"model": model.state_dict(), "config": cfg, "step": step, "val_sdr": med,
-                                 "val_sdr_avg": avg, "minutes": elapsed / 60}, os.path.join(out, "best.pt"))
-                    row["best"] = 1
-                    checkpoint()
-                print(f"step {step} val " + " ".join(f"{t} {v:.2f}" for t, v in med.items()) + f" avg {avg:.2f}",
-                      flush=True)
+            finishing = step >= max_steps or elapsed >= cfg["max_minutes"] * 60
+            if valid and (step % cfg["val_every"] == 0 or finishing):
+                evaluate(row)
+                validated = step
             log(row)
             print(f"step {step} {elapsed / 60:.1f} min loss {row['train_loss']} lr {lr:.1e}", flush=True)
         if time.time() - last_ckpt > cfg["ckpt_minutes"] * 60:
             checkpoint()
             last_ckpt = time.time()
+    if valid and validated != step and not stop["flag"]:  # the final weights get their validation too
+        row = {"step": step, "minutes": f"{elapsed / 60:.2f}", "lr": f"{lr:.2e}",
+               "train_loss": f"{np.mean(losses):.5f}" if losses else ""}
+        evaluate(row)
+        log(row)
     checkpoint()
     if not valid:  # no validation: the last weights are the best we know
         save_atomic({"model": model.state_dict(), "config": cfg, "step": step, "minutes": elapsed / 60},
