@@ -23,7 +23,7 @@ import { solveBlockToeplitz } from './toeplitz.js';
 export type Samples = Float32Array | Float64Array;
 
 export interface BssEvalOptions {
-  window?: number; // samples per frame (default 44100); >= the length means one frame over everything
+  window?: number; // samples per frame (default 44100); >= the length means one frame over everything; <= ~2^19
   hop?: number; // samples between frame starts (default 44100)
   filterLength?: number; // taps of the distortion filters (default 512)
   names?: string[]; // source names for error messages (default "source <j>")
@@ -45,6 +45,8 @@ export interface BssEvalScores {
 }
 
 const EPS = 2.220446049250313e-16; // float64 machine epsilon, museval's ridge on the Gram matrix
+/** Largest frame transform (samples): frame spectra and every filter's spectrum are held at this size. */
+const MAX_FRAME_FFT = 1 << 19;
 
 /**
  * BSS Eval v4 images scores of `estimates` against `references`, both [source][channel][samples].
@@ -112,6 +114,9 @@ export function bssEval(references: Samples[][], estimates: Samples[][], options
 
   const nwin = window < nsampl ? Math.floor((nsampl - window + hop) / hop) : 1;
   const frameLen = Math.min(window, nsampl);
+  if (frameLen + L - 1 > MAX_FRAME_FFT) {
+    throw new DemixError('EVAL_WINDOW', `bss_eval: frames of ${frameLen} samples are too long (at most ${MAX_FRAME_FFT - L + 1})`);
+  }
   const frames = scoreFrames(refs, ests, nsrc, nchan, nsampl, nwin, frameLen, hop, L, basis, solved.x, ownFilters);
   return { ...frames, ridge };
 }

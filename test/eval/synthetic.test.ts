@@ -90,6 +90,8 @@ test('bad input: silent sources and mismatched shapes are DemixErrors', () => {
   assert.throws(() => bssEval(refs, [silent, refs[1]]), (e) => isDemixError(e, 'SILENT_ESTIMATE'));
   assert.throws(() => bssEval(refs, [refs[0]]), (e) => isDemixError(e, 'EVAL_SHAPE'));
   assert.throws(() => bssEval(refs, [[refs[0][0]], refs[1]]), (e) => isDemixError(e, 'EVAL_CHANNELS'));
+  const long = refs.map((src) => src.map(() => new Float32Array(1 << 19).fill(0.1)));
+  assert.throws(() => bssEval(long, long, { window: Infinity }), (e) => isDemixError(e, 'EVAL_WINDOW'));
 });
 
 test('a dual-mono reference (numerically singular correlations) still gives the right scores', () => {
