@@ -356,13 +356,9 @@ function scoreFrames(
       energies.fill(0);
       for (let c = 0; c < nchan; c++) {
         const m = j * nchan + c;
-        pj.re.fill(0);
-        pj.im.fill(0);
         const rows = filtersOwn[j].rows;
-        for (let i = 0; i < rows.length; i++) accumulateProduct(own[j][i][c], X[basis[rows[i]]], pj, bins);
-        pa.re.fill(0);
-        pa.im.fill(0);
-        for (let q = 0; q < B; q++) accumulateProduct(all[j][q][c], X[basis[q]], pa, bins);
+        for (let i = 0; i < rows.length; i++) accumulateProduct(own[j][i][c], X[basis[rows[i]]], pj, bins, i === 0);
+        for (let q = 0; q < B; q++) accumulateProduct(all[j][q][c], X[basis[q]], pa, bins, q === 0);
         addEnergies(X[m], E[m], pj, pa, N, energies);
       }
       const [sTrue, eDist, eSpat, sFilt, eInterf, sProj, eArtif] = energies;
@@ -381,11 +377,18 @@ interface Spec {
   im: Float64Array;
 }
 
-/** acc += h * x over `bins` complex bins. */
-function accumulateProduct(h: Spec, x: Spec, acc: Spec, bins: number): void {
+/** acc += h * x (acc = h * x when `first`) over `bins` complex bins. */
+function accumulateProduct(h: Spec, x: Spec, acc: Spec, bins: number, first: boolean): void {
   const { re: hr, im: hi } = h;
   const { re: xr, im: xi } = x;
   const { re: ar, im: ai } = acc;
+  if (first) {
+    for (let k = 0; k < bins; k++) {
+      ar[k] = hr[k] * xr[k] - hi[k] * xi[k];
+      ai[k] = hr[k] * xi[k] + hi[k] * xr[k];
+    }
+    return;
+  }
   for (let k = 0; k < bins; k++) {
     ar[k] += hr[k] * xr[k] - hi[k] * xi[k];
     ai[k] += hr[k] * xi[k] + hi[k] * xr[k];
