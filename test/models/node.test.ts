@@ -7,28 +7,15 @@ import { join } from 'node:path';
 import { defaultModelName, DEFAULT_MODEL_NAME, loadOnnxModel, shippedModelPath } from '../../src/models/node.js';
 import { listModels, loadSeparator } from '../../src/separate/registry.js';
 import type { Separator } from '../../src/separate/separator.js';
-import type { Spectrogram } from '../../src/dsp/spectrogram.js';
 import { isDemixError } from '../../src/errors.js';
+import { assertMaskContract, randomSpectrogram } from './helpers.js';
 
 const TINY = new URL('../fixtures/tiny-model.onnx', import.meta.url).pathname;
 
-/** Masks for a seeded random stereo spectrogram of `nFrames` frames, checked for shape, range and sum. */
+/** Runs `sep` on a random stereo spectrogram of `nFrames` frames and checks the mask contract. */
 async function checkMasks(sep: Separator, nFrames: number): Promise<void> {
   const nBins = sep.stft.nFft / 2 + 1;
-  let s = 3;
-  const rnd = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-  const ch = () => Float32Array.from({ length: nFrames * nBins }, rnd);
-  const spec: Spectrogram = { nFrames, nBins, re: [ch(), ch()], im: [ch(), ch()] };
-  const masks = await sep.estimate(spec);
-  assert.equal(masks.length, sep.targets.length);
-  for (let c = 0; c < 2; c++) {
-    for (const m of masks) assert.equal(m[c].length, nFrames * nBins);
-    for (let i = 0; i < nFrames * nBins; i += 53) {
-      const sum = masks.reduce((acc, m) => acc + m[c][i], 0);
-      assert.ok(Math.abs(sum - 1) < 1e-4, `masks sum to ${sum} at channel ${c}, index ${i}`);
-      for (const m of masks) assert.ok(m[c][i] >= 0);
-    }
-  }
+  assertMaskContract(await sep.estimate(randomSpectrogram(nFrames, 3, nBins)), sep.targets.length, nFrames, nBins);
 }
 
 test('.onnx paths load through the registry with their card', async () => {
