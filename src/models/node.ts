@@ -69,6 +69,17 @@ class PlainTensor implements OrtTensor {
   ) {}
 }
 
+/** The parent's Node flags minus those that describe its own entry script (`node --input-type=module -e CODE`). */
+export function workerExecArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (['-e', '--eval', '-p', '--print', '--input-type'].includes(a)) i++; // and its value
+    else if (!a.startsWith('--input-type=') && !a.startsWith('--eval=') && !a.startsWith('--print=')) out.push(a);
+  }
+  return out;
+}
+
 /**
  * Opens an onnxruntime-node session in a worker thread (ort-worker.ts). Its run() leaves the main thread
  * free, so the pipeline's DSP on one chunk overlaps inference on the next; the worker does not keep the
@@ -76,9 +87,10 @@ class PlainTensor implements OrtTensor {
  */
 async function openWorkerSession(model: Uint8Array, options: WorkerSetup['options']): Promise<OrtSession> {
   const workerData = { model, options } satisfies WorkerSetup;
+  const execArgv = workerExecArgv(process.execArgv);
   const worker = import.meta.url.endsWith('.ts') // running the sources under tsx: the worker registers tsx first
-    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(new URL('./ort-worker.ts', import.meta.url).href)}); })`, { eval: true, workerData })
-    : new Worker(new URL('./ort-worker.js', import.meta.url), { workerData });
+    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(new URL('./ort-worker.ts', import.meta.url).href)}); })`, { eval: true, workerData, execArgv })
+    : new Worker(new URL('./ort-worker.js', import.meta.url), { workerData, execArgv });
   worker.unref();
   const pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
   let nextId = 0;
