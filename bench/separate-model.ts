@@ -22,6 +22,7 @@ try {
     console.log(`separate --model demix-4s, ${seconds} s stereo 44.1 kHz wav -> 4 wav stems`);
     console.log(`  wall time        ${run.seconds.toFixed(1)} s`);
     console.log(`  real-time factor ${(run.seconds / seconds).toFixed(3)} (wall / audio duration)`);
+    console.log(`  CPU time         ${run.cpuSeconds.toFixed(1)} s (all threads; wall on an idle 2-core machine is at least half of it)`);
     console.log(`  peak RSS         ${run.maxRssMb.toFixed(0)} MiB`);
   }
 } finally {
