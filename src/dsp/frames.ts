@@ -2,6 +2,7 @@
 // stays at one frame whatever the song's length.
 import type { Audio } from '../audio/audio.js';
 import { createRealFft } from './fft.js';
+import { hannWindow } from './stft.js';
 
 /** Mono mixdown (mean of the channels). audio: [ch][samples] → (samples). */
 export function monoOf(audio: Audio): Float32Array {
@@ -19,22 +20,25 @@ export function monoOf(audio: Audio): Float32Array {
 export async function forEachMagnitudeFrame(x: Float32Array, nFft: number, hop: number, onFrame: (mag: Float32Array, t: number) => void): Promise<number> {
   const fft = await createRealFft(nFft);
   const nBins = nFft / 2 + 1;
-  const window = new Float32Array(nFft);
-  for (let i = 0; i < nFft; i++) window[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / nFft);
+  const window = hannWindow(nFft);
   const frame = new Float32Array(nFft);
   const re = new Float32Array(nBins);
   const im = new Float32Array(nBins);
   const mag = new Float32Array(nBins);
   const nFrames = 1 + Math.floor(x.length / hop);
-  for (let t = 0; t < nFrames; t++) {
-    const start = t * hop - nFft / 2;
-    for (let i = 0; i < nFft; i++) {
-      const j = start + i;
-      frame[i] = j >= 0 && j < x.length ? x[j] * window[i] : 0;
+  try {
+    for (let t = 0; t < nFrames; t++) {
+      const start = t * hop - nFft / 2;
+      for (let i = 0; i < nFft; i++) {
+        const j = start + i;
+        frame[i] = j >= 0 && j < x.length ? x[j] * window[i] : 0;
+      }
+      fft.forward(frame, re, im);
+      for (let f = 0; f < nBins; f++) mag[f] = Math.hypot(re[f], im[f]);
+      onFrame(mag, t);
     }
-    fft.forward(frame, re, im);
-    for (let f = 0; f < nBins; f++) mag[f] = Math.hypot(re[f], im[f]);
-    onFrame(mag, t);
+  } finally {
+    fft.dispose(); // frees its WASM buffers: a long-lived page analyses many songs
   }
   return nFrames;
 }
