@@ -11,6 +11,9 @@ export interface OptionSpec {
   default?: string; // shown in help; string options only
 }
 
+/** The -h/--help option every command accepts. */
+export const HELP_OPTION: OptionSpec = { name: 'help', short: 'h', type: 'boolean', description: 'show this help' };
+
 export interface ParsedArgs {
   values: Record<string, string | boolean | undefined>;
   positionals: string[];

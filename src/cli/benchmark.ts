@@ -10,7 +10,7 @@ import { idealRatioMasks } from '../eval/oracle.js';
 import { separate } from '../index.js';
 import { defaultModelName } from '../models/node.js';
 import { loadSeparator } from '../separate/registry.js';
-import { formatHelp, listOption, parseOptions } from './args.js';
+import { formatHelp, HELP_OPTION, listOption, parseOptions } from './args.js';
 import type { OptionSpec } from './args.js';
 import type { Command } from './commands.js';
 import { formatTable, jsonNumbers, scoreTrack, summarize } from './eval-report.js';
@@ -28,7 +28,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'float', type: 'boolean', description: 'use the clips as decoded floats instead of 16-bit PCM' },
   { name: 'json', type: 'boolean', description: 'print the results as JSON on stdout instead of the table' },
   { name: 'quiet', short: 'q', type: 'boolean', description: 'no per-track lines' },
-  { name: 'help', short: 'h', type: 'boolean', description: 'show this help' },
+  HELP_OPTION,
 ];
 
 const HELP = formatHelp(

@@ -6,7 +6,7 @@ import { decodeFile, readStemFile } from '../audio/decode.js';
 import { isAudioName } from '../audio/discover.js';
 import { DemixError } from '../errors.js';
 import { MUSDB_TARGETS, roundToPcm16 } from '../eval/aggregate.js';
-import { formatHelp, parseOptions } from './args.js';
+import { formatHelp, HELP_OPTION, parseOptions } from './args.js';
 import type { OptionSpec } from './args.js';
 import type { Command } from './commands.js';
 import { formatTable, scoreTrack, summarize, writeReport } from './eval-report.js';
@@ -18,7 +18,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'json', type: 'string', value: 'FILE', description: 'write every track\'s per-frame scores (museval JSON layout) and the summary to FILE' },
   { name: 'float', type: 'boolean', description: 'score .stem.mp4 references as decoded floats instead of 16-bit PCM' },
   { name: 'quiet', short: 'q', type: 'boolean', description: 'print only the table (and errors)' },
-  { name: 'help', short: 'h', type: 'boolean', description: 'show this help' },
+  HELP_OPTION,
 ];
 
 const HELP = formatHelp(

@@ -7,7 +7,7 @@ import { writeAudio, type OutputFormat } from '../audio/encode.js';
 import { gainToDb, limit, normalizePeak, samplePeak, truePeak } from '../dsp/limiter.js';
 import { DemixError } from '../errors.js';
 import { defaultModelName } from '../models/node.js';
-import { intOption, parseOptions, type OptionSpec, type ParsedArgs } from './args.js';
+import { HELP_OPTION, intOption, parseOptions, type OptionSpec, type ParsedArgs } from './args.js';
 import { Progress, progressMode } from './progress.js';
 
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['wav', 'flac', 'mp3'];
@@ -16,7 +16,7 @@ export const OUTPUT_FORMATS: readonly OutputFormat[] = ['wav', 'flac', 'mp3'];
 export const DJ_COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: 'model', short: 'm', type: 'string', value: 'NAME|FILE', description: 'separator for songs that are not stems yet', default: defaultModelName() },
   { name: 'quiet', short: 'q', type: 'boolean', description: 'print nothing but errors' },
-  { name: 'help', short: 'h', type: 'boolean', description: 'show this help' },
+  HELP_OPTION,
 ];
 
 /** Options every mixing command shares (peak control and output encoding). */

@@ -9,7 +9,7 @@ import { SILENT_DBFS, SILENT_LUFS } from '../separate/loudness.js';
 import { DEFAULT_CHUNK_SECONDS, DEFAULT_WIENER_ITERATIONS, outputStems } from '../separate/pipeline.js';
 import { defaultModelName } from '../models/node.js';
 import { listModels, loadSeparator } from '../separate/registry.js';
-import { formatHelp, intOption, listOption, parseOptions } from './args.js';
+import { formatHelp, HELP_OPTION, intOption, listOption, parseOptions } from './args.js';
 import type { OptionSpec } from './args.js';
 import type { Command } from './commands.js';
 import { Progress, progressMode } from './progress.js';
@@ -32,7 +32,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'json', type: 'boolean', description: 'print a JSON summary (per track and stem: path, duration, loudness, peak, silent) on stdout' },
   { name: 'jobs', short: 'j', type: 'string', value: 'N', description: 'tracks separated at the same time, each in a worker thread with its own memory', default: '1' },
   { name: 'quiet', short: 'q', type: 'boolean', description: 'no progress and no summary lines (errors are still printed)' },
-  { name: 'help', short: 'h', type: 'boolean', description: 'show this help' },
+  HELP_OPTION,
 ];
 
 export { trackName } from './separate-track.js';

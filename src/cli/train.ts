@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DemixError } from '../errors.js';
 import { shippedModelPath } from '../models/node.js';
-import { formatHelp, listOption, parseOptions } from './args.js';
+import { formatHelp, HELP_OPTION, listOption, parseOptions } from './args.js';
 import type { OptionSpec } from './args.js';
 import type { Command } from './commands.js';
 
@@ -20,7 +20,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'data', type: 'string', value: 'DIRS', description: 'comma-separated folders of .stem.mp4 files or MUSDB-style stem folders (default: the config\'s)' },
   { name: 'resume', type: 'boolean', description: 'continue from the last checkpoint in the output folder (training may stop at any moment)' },
   { name: 'out', short: 'o', type: 'string', value: 'DIR', description: 'folder for checkpoints, logs, plots and the exported model (default: train/runs/<config name>)' },
-  { name: 'help', short: 'h', type: 'boolean', description: 'show this help' },
+  HELP_OPTION,
 ];
 
 const HELP = formatHelp(
