@@ -93,6 +93,8 @@ def load_clips(sources, cache_dir=DEFAULT_CACHE):
     return {clip_name(s): load_clip(s, cache_dir) for s in sources}
 
 
+AUDIBLE_POWER = 1e-7  # mean square of a stem below which (-70 dBFS) the sampler treats it as absent
+
 AUGMENT_DEFAULTS = {"gain_db": 6.0, "p_coherent": 0.3, "p_silence": 0.1, "p_swap": 0.5, "speed_range": 0.08,
                     "p_speed": 0.25}
 
@@ -114,12 +116,17 @@ class Sampler:
     at a random offset (or, with probability `p_coherent`, all stems of one clip at one offset), random gain per
     stem (+-gain_db), random channel swap, a stem silenced now and then, and with probability `p_speed` a
     resampling speed change (pitch and tempo together, +-speed_range) done on the waveform then STFT'd.
+    A target is drawn only from clips in which that stem is audible, and coherent examples only from clips with
+    all four, so partial multitracks (e.g. synthetic songs without vocals) add stems without teaching silence.
     """
 
     def __init__(self, clips, segment_frames, rng, stft, **augment):
         self.stft = stft
         self.waves = [torch.from_numpy(np.ascontiguousarray(c[1:])) for c in clips.values()]  # [4, 2, n] stems
         self.specs = [stft(w) for w in self.waves]  # [4, 2, frames, bins] complex
+        audible = [[float((w[t] ** 2).mean()) > AUDIBLE_POWER for t in range(4)] for w in self.waves]
+        self.pools = [[k for k, a in enumerate(audible) if a[t]] for t in range(4)]  # clip indices per target
+        self.complete = [k for k, a in enumerate(audible) if all(a)]
         self.frames = segment_frames
         self.hop = 1024
         self.rng = rng
@@ -155,8 +162,8 @@ class Sampler:
     def example(self):
         """-> complex stems [4, 2, frames, bins]."""
         r = self.rng
-        if r.random() < self.p_coherent:
-            k = int(r.integers(len(self.specs)))
+        if self.complete and r.random() < self.p_coherent:
+            k = self.complete[int(r.integers(len(self.complete)))]
             factor = self._factor()
             if factor != 1.0:
                 out = self._speed(self.waves[k], factor)
@@ -166,7 +173,8 @@ class Sampler:
         else:
             parts = []
             for t in range(4):
-                k = int(r.integers(len(self.specs)))
+                pool = self.pools[t] or range(len(self.specs))
+                k = pool[int(r.integers(len(pool)))]
                 factor = self._factor()
                 if factor != 1.0:
                     parts.append(self._speed(self.waves[k][t], factor))

@@ -49,6 +49,27 @@ def sha256_of(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+def reproduce_command(cfg):
+    """`demix train` once per stage (a config's "after" chain; config files are train/configs/<run>.json)."""
+    chain, c = [], cfg
+    while True:
+        chain.insert(0, f"npx demix train --config train/configs/{c.get('run', c['name'])}.json")
+        if "after" not in c:
+            return " && ".join(chain)
+        with open(os.path.join(HERE, "configs", c["after"])) as f:
+            c = json.load(f)
+
+
+def previous_stages(cfg, old):
+    """For a later stage: the earlier stages' training records, taken from the card it replaces."""
+    if "after" not in cfg or not old:
+        return {}
+    before = dict(old.get("training", {}))
+    stages = before.pop("previous_stages", [])
+    keep = ("steps", "minutes", "exported_step", "exported_minutes", "optimiser")
+    return {"previous_stages": stages + [{k: before[k] for k in keep if k in before}]}
+
+
 def make_card(cfg, model, onnx_path, info, old=None, run=None):
     """The model card; info: the exported weights' record (step, minutes, val_sdr), run: the run's checkpoint."""
     run = run or {}
@@ -103,10 +124,12 @@ def make_card(cfg, model, onnx_path, info, old=None, run=None):
             "segment_frames": cfg["segment_frames"],
             "batch": cfg["batch"],
             "optimiser": f"Adam, lr {cfg['lr']} then exponential decay to {cfg['lr_final']} over the last "
-                         f"{100 * (1 - cfg['decay_from']):.0f}% of the run",
+                         f"{100 * (1 - cfg['decay_from']):.0f}% of the run"
+                         + (f"; weights exported as their moving average (decay {cfg['ema_decay']} per step)"
+                            if cfg.get("ema_decay") else ""),
             "loss": "L1 between masked-mixture and target magnitudes",
-            "command": "/usr/bin/python3 train/train.py --config train/configs/demix-4s.json && "
-                       "/usr/bin/python3 train/export.py",
+            "command": reproduce_command(cfg),
+            **previous_stages(cfg, old),
             "steps": run.get("step", info.get("step")),
             "minutes": round(float(run.get("elapsed", info.get("minutes", 0) * 60)) / 60, 1),
             "hardware": "2 CPU cores shared with other jobs, torch.set_num_threads(2), PyTorch " + torch.__version__,

@@ -73,14 +73,17 @@ async function run(argv: string[]): Promise<number> {
   }
   if (!existsSync(config)) throw new DemixError('ENOENT_INPUT', `${config}: no such configuration file`, config);
   let name: string;
+  let run: string; // the run folder's name: the config's "run", else the model's name
   try {
-    name = String((JSON.parse(readFileSync(config, 'utf8')) as { name?: unknown }).name ?? 'model');
+    const cfg = JSON.parse(readFileSync(config, 'utf8')) as { name?: unknown; run?: unknown };
+    name = String(cfg.name ?? 'model');
+    run = String(cfg.run ?? name);
   } catch (e) {
     throw new DemixError('BAD_CONFIG', `${config}: not a JSON training configuration (${(e as Error).message})`, config);
   }
   const script = trainScript('train.py');
   if (!existsSync(script)) throw new DemixError('NO_TRAINER', `${script}: the training script is missing from this installation`, script);
-  const runDir = typeof values.out === 'string' ? values.out : join(dirname(script), 'runs', name);
+  const runDir = typeof values.out === 'string' ? values.out : join(dirname(script), 'runs', run);
   const args = [script, '--config', config, '--out', runDir];
   if (typeof values.from === 'string') args.push('--from', weightsFor(values.from));
   const data = listOption(values, 'data');
