@@ -3,12 +3,9 @@
 import { basename } from 'node:path';
 import type { Audio } from '../audio/audio.js';
 import { lengthOf } from '../audio/audio.js';
-import { toStereo } from '../audio/channels.js';
-import { resample } from '../audio/resample.js';
-import { estimateKey, keyShift, type KeyEstimate } from '../dsp/key.js';
 import { dbToGain } from '../dsp/limiter.js';
-import { stretch } from '../dsp/stretch.js';
-import { estimateTempo, MIN_TEMPO_SECONDS, type TempoEstimate } from '../dsp/tempo.js';
+import { MIN_TEMPO_SECONDS } from '../dsp/tempo.js';
+import { analyseSong, matchSource, matchTarget, planMatch, type MatchOptions, type SongAnalysis } from '../dj/mashup-match.js';
 import { DemixError } from '../errors.js';
 import { formatHelp, listOption, type OptionSpec, type ParsedArgs } from './args.js';
 import type { Command } from './commands.js';
@@ -83,43 +80,11 @@ function numberOption(values: ParsedArgs['values'], name: string, min: number, m
   return v;
 }
 
-/**
- * Ratio to stretch music at `from` BPM so that it plays at `to` BPM, allowing half or double time
- * when that needs less stretching; `factor` says which (1, 2 = source counted double, 0.5 = half).
- */
-export function tempoRatio(from: number, to: number): { ratio: number; factor: number } {
-  let best = { ratio: from / to, factor: 1 };
-  for (const factor of [2, 0.5]) {
-    const ratio = (from * factor) / to;
-    if (Math.abs(Math.log(ratio)) < Math.abs(Math.log(best.ratio)) - 1e-9) best = { ratio, factor };
-  }
-  return best;
-}
-
-interface Analysis {
-  tempo?: TempoEstimate;
-  key?: KeyEstimate;
-}
-
-async function analyse(set: StemSet): Promise<Analysis> {
+/** The whole set (tempo) and its stems other than drums (key; all stems when drums are all it has). */
+function analyseSet(set: StemSet): Promise<SongAnalysis> {
   const names = Object.keys(set.stems);
   const harmonic = names.filter((n) => n !== 'drums');
-  return {
-    tempo: await estimateTempo(sumStems(set, names)),
-    key: await estimateKey(sumStems(set, harmonic.length > 0 ? harmonic : names)),
-  };
-}
-
-/** `audio` delayed by `shift` samples (negative: its head cut) and padded/cut to `length`. */
-function place(audio: Audio, shift: number, length: number): Audio {
-  return {
-    sampleRate: audio.sampleRate,
-    channels: audio.channels.map((c) => {
-      const out = new Float32Array(length);
-      for (let i = Math.max(0, shift); i < length && i - shift < c.length; i++) out[i] = c[i - shift];
-      return out;
-    }),
-  };
+  return analyseSong({ all: sumStems(set, names), harmonic: sumStems(set, harmonic.length > 0 ? harmonic : names) });
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -129,18 +94,18 @@ async function run(argv: string[]): Promise<number> {
   if (!output) throw new DemixError('usage', 'missing -o/--output FILE');
   const plan = planMashup(values);
   const settings = readMixSettings(values);
-  const options = {
+  const match: MatchOptions = {
     bpm: numberOption(values, 'bpm', 30, 300),
     sourceBpm: numberOption(values, 'source-bpm', 30, 300),
     targetBpm: numberOption(values, 'target-bpm', 30, 300),
-    semitonesOpt: numberOption(values, 'semitones', -24, 24),
-    offset: numberOption(values, 'offset', -600, 600) ?? 0,
-    sourceGain: dbToGain(numberOption(values, 'source-gain', -60, 24) ?? 0),
+    semitones: numberOption(values, 'semitones', -24, 24),
+    offset: numberOption(values, 'offset', -600, 600),
   };
+  const sourceGain = dbToGain(numberOption(values, 'source-gain', -60, 24) ?? 0);
   await checkOutput(output, settings.overwrite);
   const con = new DjConsole(values.quiet === true);
   try {
-    return await mashup(plan, { ...options, model: values.model as string, output, settings }, con);
+    return await mashup(plan, { model: values.model as string, output, settings, sourceGain, match }, con);
   } finally {
     con.close();
   }
@@ -150,16 +115,13 @@ interface MashupOptions {
   model: string; // separator for plain songs
   output: string;
   settings: MixSettings;
-  bpm?: number;
-  sourceBpm?: number;
-  targetBpm?: number;
-  semitonesOpt?: number;
-  offset: number;
-  sourceGain: number;
+  sourceGain: number; // linear gain of the moved stems
+  match: MatchOptions; // what the user set instead of the detection
 }
 
 async function mashup(plan: Plan, o: MashupOptions, con: DjConsole): Promise<number> {
-  const { model, output, settings, bpm, sourceBpm, targetBpm, semitonesOpt, offset, sourceGain } = o;
+  const { model, output, settings, sourceGain, match: given } = o;
+  const offset = given.offset ?? 0;
   const say = (line: string) => con.say(line);
   const load = async (path: string, needed: string[]): Promise<StemSet> => {
     const set = await loadStemSet(path, { model, onProgress: con.progressFor(basename(path)) });
@@ -170,66 +132,46 @@ async function mashup(plan: Plan, o: MashupOptions, con: DjConsole): Promise<num
     return set;
   };
   const target = await load(plan.onto, plan.keep);
-  let source = await load(plan.from, plan.take);
-  const [a, b] = [await analyse(source), await analyse(target)];
-  if (source.sampleRate !== target.sampleRate) {
-    say(`note: ${plan.from} resampled from ${source.sampleRate} Hz to ${target.sampleRate} Hz`);
-    const stems: Record<string, Audio> = {};
-    for (const s of plan.take) stems[s] = await resample(source.stems[s], target.sampleRate);
-    source = { ...source, stems, sampleRate: target.sampleRate };
-  }
+  const source = await load(plan.from, plan.take);
+  const [a, b] = [await analyseSet(source), await analyseSet(target)];
+  if (source.sampleRate !== target.sampleRate) say(`note: ${plan.from} resampled from ${source.sampleRate} Hz to ${target.sampleRate} Hz`);
 
-  const describe = (path: string, x: Analysis, override?: number): string => {
+  const describe = (path: string, x: SongAnalysis, override?: number): string => {
     const tempo = override !== undefined ? `${override} BPM (given)` : x.tempo ? `${x.tempo.bpm.toFixed(1)} BPM (confidence ${x.tempo.confidence.toFixed(2)})` : 'tempo unknown';
     const downbeat = x.tempo ? `, first downbeat ${x.tempo.firstDownbeat.toFixed(2)} s` : '';
     return `${path}: ${tempo}${downbeat}, key ${x.key?.name ?? 'unknown'}`;
   };
-  say(describe(plan.from, a, sourceBpm));
-  say(describe(plan.onto, b, targetBpm));
+  say(describe(plan.from, a, given.sourceBpm));
+  say(describe(plan.onto, b, given.targetBpm));
 
-  // Tempo: stretch the source to the mashup tempo (and the target too when --bpm differs from it).
-  const srcTempo = sourceBpm ?? a.tempo?.bpm;
-  const tgtTempo = targetBpm ?? b.tempo?.bpm;
-  const outTempo = bpm ?? tgtTempo;
-  let srcRatio = 1;
-  let tgtRatio = 1;
-  if (srcTempo !== undefined && outTempo !== undefined) {
-    const r = tempoRatio(srcTempo, outTempo);
-    srcRatio = r.ratio;
-    if (r.factor !== 1) say(`${plan.from}: ${srcTempo.toFixed(1)} BPM treated as ${(srcTempo * r.factor).toFixed(1)} (${r.factor === 2 ? 'double' : 'half'} time) to stretch less`);
-    if (tgtTempo !== undefined && bpm !== undefined) tgtRatio = tgtTempo / bpm;
-    say(`tempo: ${srcTempo.toFixed(1)} -> ${outTempo.toFixed(1)} BPM (stretch x${srcRatio.toFixed(3)})${tgtRatio !== 1 ? `; ${plan.onto} ${tgtTempo!.toFixed(1)} -> ${outTempo.toFixed(1)} BPM` : ''}`);
+  // What the match does, said step by step: tempo, key, then (once the stems are laid out) alignment.
+  const m = planMatch(a, b, given);
+  const { sourceBpm: src, outBpm: out } = m;
+  if (src !== undefined && out !== undefined) {
+    if (m.beatFactor !== 1) say(`${plan.from}: ${src.toFixed(1)} BPM treated as ${(src * m.beatFactor).toFixed(1)} (${m.beatFactor === 2 ? 'double' : 'half'} time) to stretch less`);
+    say(`tempo: ${src.toFixed(1)} -> ${out.toFixed(1)} BPM (stretch x${m.sourceRatio.toFixed(3)})${m.targetRatio !== 1 ? `; ${plan.onto} ${m.targetBpm!.toFixed(1)} -> ${out.toFixed(1)} BPM` : ''}`);
   } else {
-    const which = [srcTempo === undefined ? plan.from : '', outTempo === undefined ? plan.onto : ''].filter(Boolean).join(' and ');
+    const which = [src === undefined ? plan.from : '', out === undefined ? plan.onto : ''].filter(Boolean).join(' and ');
     say(`fallback: no tempo for ${which} (under ${MIN_TEMPO_SECONDS} s or no clear beat); not time-stretching, aligning the starts (set --source-bpm/--target-bpm to override)`);
   }
 
-  // Key: shift the moved stems to the target's key.
-  let semitones = semitonesOpt ?? 0;
-  if (semitonesOpt === undefined) {
-    if (a.key && b.key) semitones = keyShift(a.key, b.key);
-    else say('fallback: a key could not be detected; no pitch shift (set --semitones to choose one)');
-  }
+  if (given.semitones === undefined && !(a.key && b.key)) say('fallback: a key could not be detected; no pitch shift (set --semitones to choose one)');
   const keys = a.key && b.key ? ` (${a.key.name} -> ${b.key.name})` : '';
-  if (semitones !== 0 || semitonesOpt !== undefined) say(`key: ${plan.from} shifted by ${semitones > 0 ? '+' : ''}${semitones} semitones${keys}`);
+  if (m.semitones !== 0 || given.semitones !== undefined) say(`key: ${plan.from} shifted by ${m.semitones > 0 ? '+' : ''}${m.semitones} semitones${keys}`);
   else if (keys) say(`key: no shift needed${keys}`);
 
   const gains = Object.fromEntries(plan.take.map((s) => [s, sourceGain]));
-  const moved = toStereo(await stretch(sumStems(source, plan.take, gains), { timeRatio: srcRatio, semitones }));
-  const bed = toStereo(await stretch(sumStems(target, plan.keep), { timeRatio: tgtRatio }));
+  const bed = await matchTarget(sumStems(target, plan.keep), m);
+  const layered = await matchSource(sumStems(source, plan.take, gains), m, bed);
 
-  // Downbeats: put the source's first downbeat on the target's, then apply --offset.
-  const rate = target.sampleRate;
-  let shiftSeconds = offset;
-  if (a.tempo && b.tempo && srcTempo !== undefined && outTempo !== undefined) {
-    shiftSeconds += b.tempo.firstDownbeat * tgtRatio - a.tempo.firstDownbeat * srcRatio;
-    say(`alignment: ${plan.from} starts ${shiftSeconds >= 0 ? 'at' : 'cut by'} ${Math.abs(shiftSeconds).toFixed(3)} s (first downbeats together${offset ? `, offset ${offset} s` : ''})`);
-  } else if (srcTempo !== undefined && outTempo !== undefined) {
+  if (m.downbeatsAligned) {
+    say(`alignment: ${plan.from} starts ${m.shiftSeconds >= 0 ? 'at' : 'cut by'} ${Math.abs(m.shiftSeconds).toFixed(3)} s (first downbeats together${offset ? `, offset ${offset} s` : ''})`);
+  } else if (m.tempoMatched) {
     const which = [a.tempo ? '' : plan.from, b.tempo ? '' : plan.onto].filter(Boolean).join(' and ');
     say(`alignment: no beat grid for ${which}; starts aligned${offset ? `, offset ${offset} s` : ''}`);
   } else if (offset) say(`alignment: ${plan.from} offset by ${offset} s`);
+  const rate = bed.sampleRate;
   const length = lengthOf(bed);
-  const layered = place(moved, Math.round(shiftSeconds * rate), length);
   const mix: Audio = { sampleRate: rate, channels: bed.channels.map((c, ch) => c.map((v, i) => v + layered.channels[ch][i])) };
 
   const { audio, report } = finishMix(mix, settings);
