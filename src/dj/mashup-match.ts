@@ -21,6 +21,7 @@ export interface SongAnalysis {
   key?: KeyEstimate;
 }
 
+/** Tempo (with first downbeat) of the whole song and key of its pitched part. */
 export async function analyseSong(song: SongView): Promise<SongAnalysis> {
   return { tempo: await estimateTempo(song.all), key: await estimateKey(song.harmonic) };
 }
@@ -61,6 +62,7 @@ export interface MashupMatch {
   shiftSeconds: number; // s, start of the source in the mashup (negative: its head cut), offset included
 }
 
+/** How to fit `source` to `target`: the options where given, else what the analyses say. */
 export function planMatch(source: SongAnalysis, target: SongAnalysis, options: MatchOptions = {}): MashupMatch {
   const sourceBpm = options.sourceBpm ?? source.tempo?.bpm;
   const targetBpm = options.targetBpm ?? target.tempo?.bpm;
