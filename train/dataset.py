@@ -110,7 +110,7 @@ def augment_settings(augment):
 class Sampler:
     """Draws augmented training examples as complex STFTs of the stems.
 
-    The STFT of every training stem is computed once (complex64, ~40 MB per 7-second clip); since the STFT is
+    The STFT of every audible training stem is computed once (complex64, ~10 MB per stem and 7 s); since the STFT is
     linear, crops (whole frames), gains, channel swaps, silencing and remixing across tracks are done on the
     spectra, and the mixture's STFT is the sum of the stems'. Each example: per target a stem from a random clip
     at a random offset (or, with probability `p_coherent`, all stems of one clip at one offset), random gain per
@@ -123,12 +123,14 @@ class Sampler:
     def __init__(self, clips, segment_frames, rng, stft, **augment):
         self.stft = stft
         self.waves = [torch.from_numpy(np.ascontiguousarray(c[1:])) for c in clips.values()]  # [4, 2, n] stems
-        self.specs = [stft(w) for w in self.waves]  # [4, 2, frames, bins] complex
         audible = [[float((w[t] ** 2).mean()) > AUDIBLE_POWER for t in range(4)] for w in self.waves]
+        # per clip and target: complex [2, frames, bins], or None for a stem that is never drawn
+        self.specs = [[stft(w[t]) if a[t] else None for t in range(4)] for w, a in zip(self.waves, audible)]
         self.pools = [[k for k, a in enumerate(audible) if a[t]] for t in range(4)]  # clip indices per target
         self.complete = [k for k, a in enumerate(audible) if all(a)]
         self.frames = segment_frames
         self.hop = 1024
+        self.bins = 2049  # n_fft 4096
         self.rng = rng
         a = augment_settings(augment)
         self.gain_db, self.p_coherent, self.p_silence = a["gain_db"], a["p_coherent"], a["p_silence"]
@@ -168,19 +170,23 @@ class Sampler:
             if factor != 1.0:
                 out = self._speed(self.waves[k], factor)
             else:
-                o = self._offset(self.specs[k].shape[-2], self.frames)
-                out = self._fit(self.specs[k][..., o:o + self.frames, :])
+                o = self._offset(self.specs[k][0].shape[-2], self.frames)
+                out = torch.stack([self._fit(spec[..., o:o + self.frames, :]) for spec in self.specs[k]])
         else:
             parts = []
             for t in range(4):
-                pool = self.pools[t] or range(len(self.specs))
+                pool = self.pools[t]
+                if not pool:  # no clip has this target: it stays silent
+                    parts.append(torch.zeros(2, self.frames, self.bins, dtype=torch.complex64))
+                    continue
                 k = pool[int(r.integers(len(pool)))]
                 factor = self._factor()
                 if factor != 1.0:
                     parts.append(self._speed(self.waves[k][t], factor))
                 else:
-                    o = self._offset(self.specs[k].shape[-2], self.frames)
-                    parts.append(self._fit(self.specs[k][t, :, o:o + self.frames, :]))
+                    spec = self.specs[k][t]
+                    o = self._offset(spec.shape[-2], self.frames)
+                    parts.append(self._fit(spec[..., o:o + self.frames, :]))
             out = torch.stack(parts)
         gains = 10 ** (r.uniform(-self.gain_db, self.gain_db, size=4) / 20)
         out = out * torch.tensor(gains, dtype=torch.float32)[:, None, None, None]

@@ -152,7 +152,6 @@ def main():
     if a.max_minutes:
         cfg["max_minutes"] = a.max_minutes
     out = a.out or run_dir(cfg)
-    from_weights = a.from_weights or previous_stage_weights(cfg, cdir)
     os.makedirs(out, exist_ok=True)
     data_dirs = a.data or [os.path.join(cdir, d) for d in cfg["data"]]
     with open(os.path.join(cdir, cfg["splits"])) as f:
@@ -186,6 +185,7 @@ def main():
         random.setstate(ck["py_rng"])
         print(f"resumed at step {step} ({elapsed / 60:.1f} min, best {best:.2f} dB)", flush=True)
     else:
+        from_weights = a.from_weights or previous_stage_weights(cfg, cdir)
         if from_weights:
             w = torch.load(from_weights, weights_only=False)
             model.load_state_dict(w["model"] if "model" in w else w)
