@@ -42,29 +42,48 @@ const PHASES: Float32Array[] = (() => {
 })();
 
 /**
- * Per-sample true-peak envelope of one channel: `out[n]` = max |x| over the sample `n` and the three
- * 4x-oversampled points between `n` and its neighbours. x: (samples), out: (samples), linear.
+ * True-peak envelope of one channel at sample `i`: max |x| over the sample and the three 4x-oversampled
+ * points between it and the next, from samples i-5 .. i+6 (zero outside x). x: (samples), linear.
  */
-function truePeakEnvelope(x: Float32Array, out: Float32Array): void {
+function envelopeAt(x: Float32Array, i: number): number {
   const n = x.length;
   const half = TAPS_PER_PHASE / 2;
-  for (let i = 0; i < n; i++) {
-    let peak = Math.abs(x[i]);
-    const interior = i >= TAPS_PER_PHASE && i + half < n; // all taps inside: no bounds checks
-    for (let p = 0; p < OVERSAMPLE; p++) {
-      const taps = PHASES[p];
-      let acc = 0;
-      if (interior) {
-        for (let k = 0, j = i + half; k < TAPS_PER_PHASE; k++, j--) acc += taps[k] * x[j];
-      } else {
-        for (let k = 0; k < TAPS_PER_PHASE; k++) {
-          const j = i - k + half;
-          if (j >= 0 && j < n) acc += taps[k] * x[j];
-        }
+  let peak = Math.abs(x[i]);
+  const interior = i >= TAPS_PER_PHASE && i + half < n; // all taps inside: no bounds checks
+  for (let p = 0; p < OVERSAMPLE; p++) {
+    const taps = PHASES[p];
+    let acc = 0;
+    if (interior) {
+      for (let k = 0, j = i + half; k < TAPS_PER_PHASE; k++, j--) acc += taps[k] * x[j];
+    } else {
+      for (let k = 0; k < TAPS_PER_PHASE; k++) {
+        const j = i - k + half;
+        if (j >= 0 && j < n) acc += taps[k] * x[j];
       }
-      const a = Math.abs(acc);
-      if (a > peak) peak = a;
     }
+    const a = Math.abs(acc);
+    if (a > peak) peak = a;
+  }
+  return peak;
+}
+
+/** Samples before and after `i` that envelopeAt(x, i) reads. */
+export const TRUE_PEAK_REACH = { before: TAPS_PER_PHASE / 2 - 1, after: TAPS_PER_PHASE / 2 };
+
+/** Largest true-peak envelope value (see envelopeAt) over samples [from, to) of x. x: (samples), linear. */
+export function truePeakIn(x: Float32Array, from: number, to: number): number {
+  let peak = 0;
+  for (let i = from; i < to; i++) {
+    const v = envelopeAt(x, i);
+    if (v > peak) peak = v;
+  }
+  return peak;
+}
+
+/** Per-sample true-peak envelope of one channel, max-ed into `out`. x: (samples), out: (samples), linear. */
+function truePeakEnvelope(x: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < x.length; i++) {
+    const peak = envelopeAt(x, i);
     if (peak > out[i]) out[i] = peak;
   }
 }

@@ -1,7 +1,7 @@
 // Loudness and peak of a stem: ITU-R BS.1770-4 / EBU R128 integrated loudness, sample and true peak,
 // and the rule that calls a stem "effectively silent".
 import type { Audio } from '../audio/audio.js';
-import { gainToDb, samplePeak, truePeak } from '../dsp/limiter.js';
+import { gainToDb, TRUE_PEAK_REACH, truePeakIn } from '../dsp/limiter.js';
 
 /**
  * A stem is effectively silent when its integrated loudness is below SILENT_LUFS (or undefined because
@@ -58,17 +58,34 @@ function channelWeights(nChannels: number): number[] {
 }
 
 /**
- * Mean square of the K-weighted signal per 100 ms step, per channel: [ch][step]. The last partial
- * step is dropped; a signal shorter than one step yields one step over all of it.
+ * One channel's K-weighted energy per 100 ms step, fed block by block: the filter state carries over, so
+ * any split of the signal gives the same numbers.
  */
-function kWeightedStepEnergy(audio: Audio, stepLen: number): Float64Array[] {
-  const [s, h] = kWeighting(audio.sampleRate);
-  return audio.channels.map((x) => {
-    const len = stepLen > 0 && x.length >= stepLen ? stepLen : Math.max(1, x.length);
-    const nSteps = Math.floor(x.length / len);
-    const energy = new Float64Array(nSteps);
-    let s1 = 0, s2 = 0, h1 = 0, h2 = 0; // direct form II transposed states
-    for (let i = 0; i < nSteps * len; i++) {
+class StepEnergy {
+  private s1 = 0; // direct form II transposed states of the shelf and the high-pass
+  private s2 = 0;
+  private h1 = 0;
+  private h2 = 0;
+  private energy = new Float64Array(64); // sum of squares per step so far, the last one partial
+  private samples = 0;
+
+  constructor(
+    private readonly s: Biquad,
+    private readonly h: Biquad,
+    private readonly stepLen: number, // samples per step
+  ) {}
+
+  add(x: Float32Array): void {
+    const { s, h, stepLen } = this;
+    const last = Math.floor((this.samples + x.length) / stepLen);
+    if (last >= this.energy.length) {
+      const grown = new Float64Array(Math.max(last + 1, 2 * this.energy.length));
+      grown.set(this.energy);
+      this.energy = grown;
+    }
+    let { s1, s2, h1, h2 } = this;
+    const energy = this.energy;
+    for (let i = 0, t = this.samples; i < x.length; i++, t++) {
       const v = x[i];
       const y1 = s.b[0] * v + s1;
       s1 = s.b[1] * v - s.a[0] * y1 + s2;
@@ -76,23 +93,31 @@ function kWeightedStepEnergy(audio: Audio, stepLen: number): Float64Array[] {
       const y2 = h.b[0] * y1 + h1;
       h1 = h.b[1] * y1 - h.a[0] * y2 + h2;
       h2 = h.b[2] * y1 - h.a[1] * y2;
-      energy[(i / len) | 0] += y2 * y2;
+      energy[(t / stepLen) | 0] += y2 * y2;
     }
-    for (let j = 0; j < nSteps; j++) energy[j] /= len;
-    return energy;
-  });
+    this.s1 = s1;
+    this.s2 = s2;
+    this.h1 = h1;
+    this.h2 = h2;
+    this.samples += x.length;
+  }
+
+  /** Mean square per complete step: (steps). The last partial step is dropped; a signal shorter than one step yields one step over all of it. */
+  steps(): Float64Array {
+    const complete = Math.floor(this.samples / this.stepLen);
+    if (complete === 0) return this.samples === 0 ? new Float64Array(0) : Float64Array.of(this.energy[0] / this.samples);
+    return this.energy.slice(0, complete).map((e) => e / this.stepLen);
+  }
 }
 
 const lufs = (z: number): number => -0.691 + 10 * Math.log10(z);
 
 /**
- * Integrated loudness (LUFS) per BS.1770-4: K-weighting, 400 ms blocks every 100 ms, absolute gate
- * -70 LUFS, relative gate -10 LU. A signal shorter than 400 ms is measured as one block.
+ * Integrated loudness (LUFS) per BS.1770-4 from per-channel step energies [ch][step]: 400 ms blocks every
+ * 100 ms, absolute gate -70 LUFS, relative gate -10 LU. A signal shorter than 400 ms is measured as one block.
  */
-export function integratedLoudness(audio: Audio): number {
-  if (audio.channels.length === 0 || audio.channels[0].length === 0) return -Infinity;
-  const steps = kWeightedStepEnergy(audio, Math.round(audio.sampleRate * 0.1));
-  const weights = channelWeights(audio.channels.length);
+function gatedLoudness(steps: Float64Array[]): number {
+  const weights = channelWeights(steps.length);
   const nSteps = steps[0].length;
   const perBlock = Math.min(4, nSteps); // steps per 400 ms block
   const blocks: number[] = []; // weighted sum over channels of each block's mean square
@@ -116,36 +141,93 @@ export function integratedLoudness(audio: Audio): number {
   return relative === 0 ? -Infinity : lufs(relative);
 }
 
-const PEAK_REACH = 16; // samples around a candidate given to the interpolator (its taps reach 6 each side)
-
 /**
- * True peak (linear, BS.1770-4 Annex 2: 4x oversampled), measured by the limiter's interpolator only around
- * samples of at least half the channel's sample peak: an inter-sample value above the sample peak needs
- * such neighbours, and elsewhere every interpolated value stays under the sample peak. Keeps a 3-minute
- * stem to a few milliseconds instead of seconds.
+ * One channel's true peak (BS.1770-4 Annex 2: 4x oversampled), fed block by block. The interpolator runs
+ * only around samples of at least half the sample peak seen so far: an inter-sample value above the final
+ * sample peak needs such a neighbour (the taps' absolute sum is under 2), so what is skipped cannot be the
+ * maximum. Each sample's envelope is computed once all its neighbours are in, so the result is the exact
+ * maximum of the envelope whatever the split, for a fraction of the cost of interpolating every sample.
  */
-function fastTruePeak(audio: Audio): number {
-  let peak = 0;
-  for (const x of audio.channels) {
-    const sp = samplePeak([x]).peak;
-    peak = Math.max(peak, sp);
-    const threshold = sp / 2;
+class TruePeak {
+  private context = new Float32Array(0); // the last samples so far: neighbours of, and samples whose envelope is still due
+  private due = 0; // index in `context` of the first sample whose envelope is due
+  private peak = 0; // largest envelope value computed
+  samplePeak = 0;
+
+  /** Adds the next samples. x: (samples). */
+  add(x: Float32Array): void {
     for (let i = 0; i < x.length; i++) {
-      if (Math.abs(x[i]) < threshold) continue;
-      let end = i + 1; // extend the window while candidates follow closely
-      for (let j = i + 1; j < x.length && j < end + 2 * PEAK_REACH; j++) if (Math.abs(x[j]) >= threshold) end = j + 1;
-      const a = Math.max(0, i - PEAK_REACH);
-      const b = Math.min(x.length, end + PEAK_REACH);
-      peak = Math.max(peak, truePeak([x.subarray(a, b)]));
-      i = end - 1;
+      const a = Math.abs(x[i]);
+      if (a > this.samplePeak) this.samplePeak = a;
+    }
+    const seg = new Float32Array(this.context.length + x.length);
+    seg.set(this.context);
+    seg.set(x, this.context.length);
+    const to = Math.max(this.due, seg.length - TRUE_PEAK_REACH.after); // envelopes whose last neighbour is in
+    this.scan(seg, to);
+    const keep = Math.max(0, to - TRUE_PEAK_REACH.before);
+    this.context = seg.slice(keep);
+    this.due = to - keep;
+  }
+
+  /** The true peak (linear), once the last block is in: the signal ends in silence. */
+  finish(): number {
+    this.scan(this.context, this.context.length);
+    return Math.max(this.peak, this.samplePeak);
+  }
+
+  /** Computes the envelope of seg[due, to) wherever a sample it reads reaches half the sample peak. */
+  private scan(seg: Float32Array, to: number): void {
+    const { before, after } = TRUE_PEAK_REACH;
+    const threshold = this.samplePeak / 2;
+    let done = this.due; // envelopes of [due, done) computed or not needed
+    for (let c = Math.max(0, this.due - before); c < Math.min(seg.length, to + after); c++) {
+      const v = Math.abs(seg[c]);
+      if (v === 0 || v < threshold) continue;
+      const a = Math.max(done, c - after); // the samples whose envelope reads seg[c]
+      const b = Math.min(to, c + before + 1);
+      if (a < b) {
+        this.peak = Math.max(this.peak, truePeakIn(seg, a, b));
+        done = b;
+      }
     }
   }
-  return peak;
+}
+
+/**
+ * Measures loudness, peaks and silence of a stem fed block by block (consecutive blocks, [channel] of
+ * (samples)); the report is the same for any split of the signal.
+ */
+export class LoudnessMeter {
+  private readonly energy: StepEnergy[];
+  private readonly peaks: TruePeak[];
+
+  constructor(sampleRate: number, nChannels: number) {
+    const [s, h] = kWeighting(sampleRate);
+    this.energy = Array.from({ length: nChannels }, () => new StepEnergy(s, h, Math.max(1, Math.round(sampleRate * 0.1))));
+    this.peaks = Array.from({ length: nChannels }, () => new TruePeak());
+  }
+
+  add(channels: Float32Array[]): void {
+    channels.forEach((x, c) => {
+      this.energy[c].add(x);
+      this.peaks[c].add(x);
+    });
+  }
+
+  /** The report, once the last block is in. */
+  report(): LoudnessReport {
+    const steps = this.energy.map((e) => e.steps());
+    const loudness = steps.length === 0 || steps[0].length === 0 ? -Infinity : gatedLoudness(steps);
+    const sp = gainToDb(Math.max(0, ...this.peaks.map((p) => p.samplePeak)));
+    const tp = gainToDb(Math.max(0, ...this.peaks.map((p) => p.finish())));
+    return { loudness, samplePeak: sp, truePeak: tp, silent: !(loudness >= SILENT_LUFS) || sp < SILENT_DBFS };
+  }
 }
 
 /** Loudness, peaks and the silence flag of `audio`. */
 export function measureLoudness(audio: Audio): LoudnessReport {
-  const loudness = integratedLoudness(audio);
-  const sp = gainToDb(samplePeak(audio.channels).peak);
-  return { loudness, samplePeak: sp, truePeak: gainToDb(fastTruePeak(audio)), silent: !(loudness >= SILENT_LUFS) || sp < SILENT_DBFS };
+  const meter = new LoudnessMeter(audio.sampleRate, audio.channels.length);
+  meter.add(audio.channels);
+  return meter.report();
 }
