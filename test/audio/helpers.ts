@@ -51,6 +51,15 @@ export function bestCorrelation(a: Float32Array, b: Float32Array, maxLag: number
   return best;
 }
 
+/** Blocks of audio ([block][channel] of samples) joined into one array per channel: [channel] of (samples). */
+export function joinBlocks(blocks: Float32Array[][]): Float32Array[] {
+  return blocks[0].map((_, c) => {
+    const out = new Float32Array(blocks.reduce((n, b) => n + b[c].length, 0));
+    blocks.reduce((at, b) => (out.set(b[c], at), at + b[c].length), 0);
+    return out;
+  });
+}
+
 /** A fresh scratch folder; remove it with `rmSync(dir, { recursive: true, force: true })`. */
 export function scratchDir(tag: string): string {
   return mkdtempSync(join(tmpdir(), `demix-${tag}-`));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resample } from '../../src/audio/resample.js';
-import { sineAudio } from './helpers.js';
+import { resample, resampledLength, Resampler } from '../../src/audio/resample.js';
+import { joinBlocks, sineAudio } from './helpers.js';
 
 /** SNR in dB of x against the analytic sine amp·sin(2π f i / rate), ignoring `edge` samples at each end. */
 function snrVsSine(x: Float32Array, rate: number, freq: number, amp: number, edge: number): number {
@@ -47,4 +47,24 @@ test('resample keeps the same rate untouched, handles long inputs in chunks and 
   const six = await resample(sineAudio(48000, 6, 0.2), 44100);
   assert.equal(six.channels.length, 6);
   assert.equal(six.channels[5].length, Math.round(0.2 * 44100));
+});
+
+test('a Resampler fed uneven blocks gives resample()\'s samples exactly, and the same length', async () => {
+  for (const [from, to] of [[44100, 48000], [44100, 8000], [8000, 44100]] as const) {
+    const a = sineAudio(from, 2, 2.3, 700, 0.5);
+    const whole = await resample(a, to);
+    const r = await Resampler.create(2, from, to);
+    const parts: Float32Array[][] = [];
+    const n = a.channels[0].length;
+    for (let at = 0, k = 0; at < n; k++) {
+      const size = [1, 999, 31_337, 300_001][k % 4];
+      parts.push(r.push(a.channels.map((x) => x.subarray(at, at + size))));
+      at += size;
+    }
+    parts.push(r.end());
+    r.destroy();
+    const joined = joinBlocks(parts);
+    assert.equal(joined[0].length, resampledLength(n, from, to));
+    assert.deepEqual(joined, whole.channels, `${from} -> ${to} Hz`);
+  }
 });
