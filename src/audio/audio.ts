@@ -15,3 +15,13 @@ export function lengthOf(audio: Audio): number {
 export function durationOf(audio: Audio): number {
   return lengthOf(audio) / audio.sampleRate;
 }
+
+/**
+ * A consumer of audio block by block, at a rate and channel count agreed beforehand. write() takes the next
+ * frames, [channel] of (frames): the arrays are lent for the call, so copy what you keep; end() says that
+ * no more follow. The producer may wait on either.
+ */
+export interface AudioSink {
+  write(channels: Float32Array[]): void | Promise<void>;
+  end?(): void | Promise<void>;
+}

@@ -1,6 +1,9 @@
 // The separation pipeline: bounded, cross-faded chunks of the mixture -> STFT -> separator masks ->
-// mask normalisation -> Wiener filter -> iSTFT, for any Separator. Pure (no Node modules).
-import type { Audio } from '../audio/audio.js';
+// mask normalisation -> Wiener filter -> iSTFT -> finished samples handed to sinks as chunks complete, for
+// any Separator. Pure (no Node modules).
+import type { Audio, AudioSink } from '../audio/audio.js';
+import { lengthOf } from '../audio/audio.js';
+import { AudioCollector } from '../audio/collect.js';
 import type { Spectrogram } from '../dsp/spectrogram.js';
 import { Stft, magnitude } from '../dsp/stft.js';
 import { wiener } from '../dsp/wiener.js';
@@ -133,12 +136,26 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeou
  * length as `mix`); with all targets (or two-stem mode) the stems sum to the mixture.
  */
 export async function separateAudio(mix: Audio, sep: Separator, opts: PipelineOptions = {}): Promise<Record<string, Audio>> {
+  const names = outputStems(sep, opts);
+  const collectors = names.map(() => new AudioCollector(mix.sampleRate, 2, lengthOf(mix)));
+  await separateInto(mix, sep, collectors, opts);
+  return Object.fromEntries(names.map((name, s) => [name, collectors[s].audio]));
+}
+
+/**
+ * Separates a 44.1 kHz stereo mixture with `sep` into `sinks`, one per stem of outputStems(sep, opts) in
+ * that order: as each chunk completes, every sink is given the finished samples that follow the last it
+ * got (stereo blocks at the mix's rate, at most one chunk long), then ended after the last. So memory
+ * holds the mixture and one chunk's work, whatever the length; the samples are those of separateAudio.
+ */
+export async function separateInto(mix: Audio, sep: Separator, sinks: AudioSink[], opts: PipelineOptions = {}): Promise<void> {
   const { signal, onProgress } = opts;
   if (mix.channels.length !== 2) throw new DemixError('usage', `the pipeline needs stereo input, got ${mix.channels.length} channels`);
   if (mix.sampleRate !== sep.sampleRate) {
     throw new DemixError('usage', `the pipeline needs ${sep.sampleRate} Hz input, got ${mix.sampleRate} Hz`);
   }
   const names = outputStems(sep, opts);
+  if (sinks.length !== names.length) throw new DemixError('usage', `${names.length} stems need as many sinks, got ${sinks.length}`);
   const keep = opts.twoStems !== undefined ? sep.targets.indexOf(opts.twoStems) : -1;
   const wanted = keep >= 0 ? [0, 1] : names.map((t) => sep.targets.indexOf(t)); // indices into the (merged) mask list
   const iterations = opts.wienerIterations ?? sep.wienerIterations ?? DEFAULT_WIENER_ITERATIONS;
@@ -148,7 +165,7 @@ export async function separateAudio(mix: Audio, sep: Separator, opts: PipelineOp
   const overlap = Math.min(Math.floor(size / 2), Math.round((opts.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS) * mix.sampleRate));
   const chunks = planChunks(n, size, overlap);
   const stft = await Stft.create(sep.stft);
-  const out = names.map(() => [new Float32Array(n), new Float32Array(n)]); // [stem][channel][sample]
+  let carried: Float32Array[][] = names.map(() => [new Float32Array(0), new Float32Array(0)]); // [stem][channel]: the overlap with the next chunk, so far
 
   const report = (stage: string, fraction: number) => onProgress?.({ stage, fraction: Math.min(1, fraction) });
   report('separate', 0);
@@ -177,15 +194,23 @@ export async function separateAudio(mix: Audio, sep: Separator, opts: PipelineOp
     const estimates = masks.map((m) => m.map((ch, c) => multiplyInPlace(ch, mags[c])));
     const filtered: Spectrogram[] = wiener(spec, estimates, iterations);
     report('separate', (k + 0.75) / chunks.length);
-    wanted.forEach((j, s) => {
+    const finished = (k + 1 < chunks.length ? chunks[k + 1].start : chunk.end) - chunk.start; // samples no later chunk touches
+    const blocks = wanted.map((j, s) => {
       const y = stft.inverse(filtered[j], Math.max(len, sep.stft.nFft));
-      for (let c = 0; c < 2; c++) addWeighted(out[s][c], y[c], chunk);
+      return carried[s].map((carry, c) => {
+        const block = new Float32Array(len); // the chunk's samples of this stem and channel
+        block.set(carry);
+        addWeighted(block, y[c], chunk);
+        return block;
+      });
     });
+    carried = blocks.map((b) => b.map((x) => x.subarray(finished)));
+    await Promise.all(sinks.map((sink, s) => sink.write(blocks[s].map((x) => x.subarray(0, finished)))));
     report('separate', (k + 1) / chunks.length);
     await yieldToEventLoop();
   }
   signal?.throwIfAborted();
-  return Object.fromEntries(names.map((name, s) => [name, { sampleRate: mix.sampleRate, channels: out[s] }]));
+  await Promise.all(sinks.map((sink) => sink.end?.()));
 }
 
 /** x zero-padded to at least `min` samples (reflect padding of the STFT needs a frame's worth). */
@@ -202,12 +227,12 @@ function multiplyInPlace(a: Float32Array, b: Float32Array): Float32Array {
   return a;
 }
 
-/** dst[chunk.start + i] += weight * y[i] over the chunk: overlap-add. dst: (samples), y: (>= chunk samples; extra ignored). */
+/** dst[i] += weight * y[i] over the chunk: overlap-add. dst: (chunk samples, from chunk.start), y: (>= chunk samples; extra ignored). */
 function addWeighted(dst: Float32Array, y: Float32Array, chunk: Chunk): void {
   const flatFrom = chunk.fadeIn ? chunk.fadeIn.from + chunk.fadeIn.length : -Infinity;
   const flatTo = chunk.fadeOut ? chunk.fadeOut.from : Infinity;
   for (let i = 0; i < chunk.end - chunk.start; i++) {
     const t = chunk.start + i;
-    dst[t] += t >= flatFrom && t < flatTo ? y[i] : chunkWeight(chunk, t) * y[i];
+    dst[i] += t >= flatFrom && t < flatTo ? y[i] : chunkWeight(chunk, t) * y[i];
   }
 }

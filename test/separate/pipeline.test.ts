@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import type { Audio } from '../../src/audio/audio.js';
 import type { Spectrogram } from '../../src/dsp/spectrogram.js';
 import { DEFAULT_STFT } from '../../src/dsp/spectrogram.js';
-import { planChunks, separateAudio } from '../../src/separate/pipeline.js';
+import { planChunks, separateAudio, separateInto } from '../../src/separate/pipeline.js';
 import type { ProgressEvent } from '../../src/separate/pipeline.js';
 import type { Separator } from '../../src/separate/separator.js';
 import { TARGETS } from '../../src/separate/separator.js';
+import { joinBlocks } from '../audio/helpers.js';
 
 const RATE = 44100;
 
@@ -127,6 +128,28 @@ test('two-stem mode returns vocals and accompaniment that sum to the mixture', a
   for (let c = 0; c < 2; c++) assert.ok(snr(mix.channels[c], sum(Object.values(stems), c)) > 80);
   const drums = await separateAudio(mix, bandSeparator(), { twoStems: 'drums' });
   assert.deepEqual(Object.keys(drums), ['drums', 'no_drums']);
+});
+
+test('separateInto streams each stem as consecutive blocks of at most a chunk, ends it once, and equals separateAudio', async () => {
+  const mix = synth(9);
+  const opts = { chunkSeconds: 3, overlapSeconds: 1, twoStems: 'vocals' };
+  const got = [0, 1].map(() => ({ blocks: [] as Float32Array[][], ends: 0 }));
+  await separateInto(mix, bandSeparator(), got.map((g) => ({ write: (chs: Float32Array[]) => void g.blocks.push(chs.map((x) => x.slice())), end: () => void g.ends++ })), opts);
+  const whole = await separateAudio(mix, bandSeparator(), opts);
+  ['vocals', 'accompaniment'].forEach((name, s) => {
+    const { blocks, ends } = got[s];
+    assert.equal(ends, 1);
+    assert.ok(blocks.length >= 4, `${blocks.length} blocks`);
+    assert.ok(blocks.every((b) => b.length === 2 && b[0].length <= 3 * RATE), 'stereo blocks no longer than a chunk');
+    assert.deepEqual(joinBlocks(blocks), whole[name].channels);
+  });
+});
+
+test('a failing sink stops the separation with its error', async () => {
+  let writes = 0;
+  const failing = { write: () => (++writes === 2 ? Promise.reject(new Error('disk full')) : undefined) };
+  await assert.rejects(separateInto(synth(9), bandSeparator(), [failing, { write: () => undefined }], { chunkSeconds: 3, overlapSeconds: 1, twoStems: 'vocals' }), /disk full/);
+  assert.equal(writes, 2);
 });
 
 test('progress is reported from 0 to 1 without going back', async () => {
