@@ -39,10 +39,10 @@ const MAX_STDERR = 64 * 1024;
 
 /**
  * Starts ffmpeg with `args` (after -hide_banner -nostdin). stdin: 'pipe' to feed it, else ignored; stdout is a pipe;
- * `extraOutputs` more pipes are opened as fds 3, 4, ... (for `pipe:3` outputs). Killed after `timeoutMs`.
+ * `extraOutputs` more pipes are opened as fds 3, 4, ... (for `pipe:3` outputs). Killed after `timeoutMs`, if given.
  * `file` names the input in errors (FFMPEG_MISSING when the executable cannot be started).
  */
-export function startFfmpeg(args: string[], opts: { timeoutMs: number; file?: string; stdin?: boolean; extraOutputs?: number }): FfmpegRun {
+export function startFfmpeg(args: string[], opts: { timeoutMs?: number; file?: string; stdin?: boolean; extraOutputs?: number }): FfmpegRun {
   const stdio: StdioOptions = [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'];
   for (let i = 0; i < (opts.extraOutputs ?? 0); i++) stdio.push('pipe');
   const exe = ffmpegPath();
@@ -55,10 +55,13 @@ export function startFfmpeg(args: string[], opts: { timeoutMs: number; file?: st
     child.stderr!.on('data', (s: string) => {
       if (stderr.length < MAX_STDERR) stderr += s.slice(0, MAX_STDERR - stderr.length);
     });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, opts.timeoutMs);
+    const timer =
+      opts.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, opts.timeoutMs);
     child.on('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       const what = opts.file ? `${opts.file}: ` : '';

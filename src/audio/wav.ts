@@ -224,17 +224,24 @@ export function parseWav(bytes: Uint8Array, name?: string): Audio {
 /** Speaker masks for WAVE_FORMAT_EXTENSIBLE by channel count (FL FR FC LFE BL BR SL SR, the usual orders). */
 const CHANNEL_MASKS: Record<number, number> = { 1: 0x4, 2: 0x3, 3: 0x7, 4: 0x33, 5: 0x37, 6: 0x3f, 7: 0x13f, 8: 0x63f };
 
+/** The layout of a WAV file to write: channel count, rate (Hz) and 16/24-bit PCM or 32-bit float samples. */
+export interface WavSpec {
+  channels: number;
+  sampleRate: number;
+  bitDepth: 16 | 24 | 32;
+}
+
 /**
- * Encodes planar audio as a WAV file. bitDepth: 16 or 24 → integer PCM (clipped to ±1, rounded), 32 → float32.
- * More than two channels are written as WAVE_FORMAT_EXTENSIBLE. Throws TOO_LARGE past the 4 GB RIFF limit.
+ * The header of a WAV file of `spec` holding `frames` frames (its length depends on the spec alone); the
+ * sample data (wavSamples) and, for an odd data size, one pad byte follow it. bitDepth: 16 or 24 → integer
+ * PCM, 32 → float32; more than two channels are written as WAVE_FORMAT_EXTENSIBLE.
+ * Throws BAD_AUDIO for an impossible spec and TOO_LARGE past the 4 GB RIFF limit.
  */
-export function encodeWav(audio: Audio, bitDepth: 16 | 24 | 32): Uint8Array {
-  const nCh = audio.channels.length;
-  const frames = lengthOf(audio);
+export function wavHeader(spec: WavSpec, frames: number): Uint8Array {
+  const { channels: nCh, sampleRate, bitDepth } = spec;
   if (nCh < 1 || nCh > MAX_CHANNELS) throw new DemixError('BAD_AUDIO', `cannot write ${nCh} channels to WAV`);
-  if (audio.channels.some((ch) => ch.length !== frames)) throw new DemixError('BAD_AUDIO', 'channels differ in length');
-  if (!(audio.sampleRate >= 1 && audio.sampleRate <= MAX_RATE) || !Number.isInteger(audio.sampleRate)) {
-    throw new DemixError('BAD_AUDIO', `cannot write sample rate ${audio.sampleRate} Hz to WAV`);
+  if (!(sampleRate >= 1 && sampleRate <= MAX_RATE) || !Number.isInteger(sampleRate)) {
+    throw new DemixError('BAD_AUDIO', `cannot write sample rate ${sampleRate} Hz to WAV`);
   }
   const bps = bitDepth / 8;
   const isFloat = bitDepth === 32;
@@ -246,21 +253,21 @@ export function encodeWav(audio: Audio, bitDepth: 16 | 24 | 32): Uint8Array {
   if (headerSize + dataSize + (dataSize & 1) > 0xffffffff) {
     throw new DemixError('TOO_LARGE', `audio of ${frames} frames × ${nCh} channels exceeds the 4 GB WAV limit; write FLAC instead`);
   }
-  const out = new Uint8Array(headerSize + dataSize + (dataSize & 1));
+  const out = new Uint8Array(headerSize);
   const v = new DataView(out.buffer);
   const ascii = (at: number, s: string): void => {
     for (let i = 0; i < 4; i++) out[at + i] = s.charCodeAt(i);
   };
   ascii(0, 'RIFF');
-  v.setUint32(4, out.length - 8, true);
+  v.setUint32(4, headerSize + dataSize + (dataSize & 1) - 8, true);
   ascii(8, 'WAVE');
   ascii(12, 'fmt ');
   v.setUint32(16, fmtSize, true);
   const tag = isFloat ? FORMAT_FLOAT : FORMAT_PCM;
   v.setUint16(20, extensible ? FORMAT_EXTENSIBLE : tag, true);
   v.setUint16(22, nCh, true);
-  v.setUint32(24, audio.sampleRate, true);
-  v.setUint32(28, audio.sampleRate * nCh * bps, true);
+  v.setUint32(24, sampleRate, true);
+  v.setUint32(28, sampleRate * nCh * bps, true);
   v.setUint16(32, nCh * bps, true);
   v.setUint16(34, bitDepth, true);
   if (fmtSize >= 18) v.setUint16(36, fmtSize - 18, true); // cbSize
@@ -279,7 +286,29 @@ export function encodeWav(audio: Audio, bitDepth: 16 | 24 | 32): Uint8Array {
   }
   ascii(pos, 'data');
   v.setUint32(pos + 4, dataSize, true);
-  writeSamples(audio.channels, v, pos + 8, bitDepth);
+  return out;
+}
+
+/** The sample data of `channels` ([ch][frame], floats) as a WAV file of `bitDepth` holds it: (frames * ch * bitDepth/8) bytes. */
+export function wavSamples(channels: Float32Array[], bitDepth: 16 | 24 | 32): Uint8Array {
+  const frames = channels.length === 0 ? 0 : channels[0].length;
+  const out = new Uint8Array((frames * channels.length * bitDepth) / 8);
+  writeSamples(channels, new DataView(out.buffer), 0, bitDepth);
+  return out;
+}
+
+/**
+ * Encodes planar audio as a WAV file (see wavHeader for the formats and errors).
+ */
+export function encodeWav(audio: Audio, bitDepth: 16 | 24 | 32): Uint8Array {
+  const nCh = audio.channels.length;
+  const frames = lengthOf(audio);
+  if (audio.channels.some((ch) => ch.length !== frames)) throw new DemixError('BAD_AUDIO', 'channels differ in length');
+  const header = wavHeader({ channels: nCh, sampleRate: audio.sampleRate, bitDepth }, frames);
+  const dataSize = (frames * nCh * bitDepth) / 8;
+  const out = new Uint8Array(header.length + dataSize + (dataSize & 1));
+  out.set(header);
+  writeSamples(audio.channels, new DataView(out.buffer), header.length, bitDepth);
   return out;
 }
 

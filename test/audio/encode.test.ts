@@ -5,7 +5,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../src/audio/atomic.js';
 import { decodeFile } from '../../src/audio/decode.js';
-import { writeAudio } from '../../src/audio/encode.js';
+import { openAudioWriter, writeAudio } from '../../src/audio/encode.js';
+import { encodeWav } from '../../src/audio/wav.js';
 import { bestCorrelation, errorCode, removeDir, scratchDir, sineAudio } from './helpers.js';
 
 const dir = scratchDir('encode');
@@ -62,6 +63,30 @@ for (const [format, bitDepth] of [['wav', 16], ['wav', 24], ['wav', 32], ['flac'
     assert.ok(bestCorrelation(a.channels[0], b.channels[0], 0, 0) > 0.999);
   });
 }
+
+test('a WAV written block by block is byte for byte encodeWav\'s, odd sizes padded', async () => {
+  for (const [nCh, bitDepth] of [[2, 16], [1, 24], [3, 32]] as const) {
+    const a = sineAudio(22050, nCh, 0.3, 330); // 6615 frames: odd data size at 24-bit mono
+    const p = join(dir, `blocks-${nCh}-${bitDepth}.wav`);
+    const writer = await openAudioWriter(p, { sampleRate: 22050, channels: nCh }, { format: 'wav', bitDepth });
+    for (const [from, to] of [[0, 1], [1, 1000], [1000, 1000], [1000, 6615]]) await writer.write(a.channels.map((x) => x.subarray(from, to)));
+    await writer.end();
+    assert.deepEqual(readFileSync(p), Buffer.from(encodeWav(a, bitDepth)), `${nCh} ch, ${bitDepth}-bit`);
+    await writeAudio(join(dir, `whole-${nCh}-${bitDepth}.wav`), a, { format: 'wav', bitDepth });
+    assert.deepEqual(readFileSync(join(dir, `whole-${nCh}-${bitDepth}.wav`)), readFileSync(p));
+  }
+});
+
+test('a FLAC streamed block by block through ffmpeg decodes to the samples written', async () => {
+  const a = sineAudio(44100, 2, 1, 440);
+  const p = join(dir, 'blocks.flac');
+  const writer = await openAudioWriter(p, { sampleRate: 44100, channels: 2 }, { format: 'flac', bitDepth: 24 });
+  for (let at = 0; at < 44100; at += 10_000) await writer.write(a.channels.map((x) => x.subarray(at, at + 10_000)));
+  await writer.end();
+  const b = await decodeFile(p);
+  assert.equal(b.channels[0].length, 44100);
+  for (let c = 0; c < 2; c++) assert.ok(b.channels[c].every((v, i) => Math.abs(v - a.channels[c][i]) < 1e-6), `channel ${c}`);
+});
 
 test('writeAudio rejects impossible settings and a failed encode leaves nothing behind', async () => {
   const sub = join(dir, 'bad-encode');
