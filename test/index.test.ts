@@ -1,8 +1,13 @@
 // The library entry point: separate() on in-memory audio at any rate/channel count, progress, cancellation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { separate } from '../src/index.js';
+import { fromStereo, toStereo } from '../src/audio/channels.js';
+import { resample } from '../src/audio/resample.js';
+import { separate, separateStream } from '../src/index.js';
 import type { Audio, ProgressEvent } from '../src/index.js';
+import { createClassicSeparator } from '../src/separate/classic.js';
+import { separateAudio } from '../src/separate/pipeline.js';
+import { joinBlocks } from './audio/helpers.js';
 
 /** A 3 s tone with tremolo at `rate` on `nCh` channels. */
 function tone(rate: number, nCh: number, seconds = 3): Audio {
@@ -52,4 +57,34 @@ test('an aborted signal cancels; empty audio and unknown models are DemixErrors'
   await assert.rejects(run, { name: 'AbortError' });
   await assert.rejects(separate({ sampleRate: 44100, channels: [new Float32Array(0)] }, { model: 'classic' }), { name: 'DemixError', code: 'EMPTY_AUDIO' });
   await assert.rejects(separate(tone(44100, 2), { model: 'no-such-model' }), { name: 'DemixError', code: 'UNKNOWN_MODEL' });
+});
+
+test('stems conformed chunk by chunk (mono, another rate) equal conforming the whole stems at once', async () => {
+  const input = tone(8000, 1, 4);
+  const opts = { chunkSeconds: 1.5, sampleRate: 11025 };
+  const r = await separate(input, { ...opts, model: 'classic' });
+  const mix = await resample(toStereo(input), 44100);
+  const whole = await separateAudio(mix, createClassicSeparator(), opts);
+  for (const [name, stem] of Object.entries(whole)) {
+    const expected = await resample(fromStereo(stem, 1), 11025);
+    assert.deepEqual(r.stems[name], expected, name);
+  }
+});
+
+test('separateStream hands each stem to its sink in blocks and reports what separate() does', async () => {
+  const input = tone(44100, 2, 4);
+  const got: Record<string, Float32Array[][]> = {};
+  let ended = 0;
+  const info = await separateStream(input, { model: 'classic', chunkSeconds: 1.5, twoStems: 'vocals' }, (layout) => {
+    assert.deepEqual(layout, { names: ['vocals', 'accompaniment'], sampleRate: 44100, channels: 2, frames: 4 * 44100 });
+    return Object.fromEntries(layout.names.map((name) => [name, { write: (chs: Float32Array[]) => void (got[name] ??= []).push(chs.map((x) => x.slice())), end: () => void ended++ }]));
+  });
+  const whole = await separate(input, { model: 'classic', chunkSeconds: 1.5, twoStems: 'vocals' });
+  const { stems, ...rest } = whole;
+  assert.deepEqual(info, rest);
+  assert.equal(ended, 2);
+  for (const [name, blocks] of Object.entries(got)) {
+    assert.ok(blocks.length >= 3, `${name}: ${blocks.length} blocks`);
+    assert.deepEqual(joinBlocks(blocks), stems[name].channels);
+  }
 });
