@@ -15,7 +15,8 @@ export function tempPathFor(path: string): string {
   return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether anything (a file, a folder, a link) is at `path`. */
+export async function exists(path: string): Promise<boolean> {
   try {
     await lstat(path);
     return true;

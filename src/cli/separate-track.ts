@@ -1,14 +1,13 @@
 // One track of `demix separate`: separate a file, measure each stem, write the stems atomically (all or
-// nothing). Shared by the in-process batch and the worker threads of --jobs.
-import { randomBytes } from 'node:crypto';
-import { access, mkdir, rename, rmdir, unlink } from 'node:fs/promises';
+// nothing; stem files in stem-files.ts). Shared by the in-process batch and the worker threads of --jobs.
 import { basename, join } from 'node:path';
-import { writeAudio } from '../audio/encode.js';
+import { exists } from '../audio/atomic.js';
 import { DemixError } from '../errors.js';
-import { separate } from '../index.js';
-import { measureLoudness } from '../separate/loudness.js';
+import { separate, type SeparateOptions, type SeparationInfo } from '../index.js';
+import { measureLoudness, type LoudnessReport } from '../separate/loudness.js';
 import { outputStems } from '../separate/pipeline.js';
 import type { Separator } from '../separate/separator.js';
+import { writeStemFiles } from './stem-files.js';
 import { writeSeparatedStemFile, type StemFileSettings } from './stem-output.js';
 
 export const FORMATS = ['wav', 'flac', 'mp3', 'stem'] as const;
@@ -77,9 +76,17 @@ export function describe(err: unknown, input: string): string {
 }
 
 const finite = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
-const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
 
-/** Separates one file and writes its stems; throws on failure after removing what it wrote. */
+/** A stem's line in the summary. duration: seconds. */
+function summarise(name: string, path: string | null, duration: number, m: LoudnessReport): StemSummary {
+  return { name, path, duration, loudness: finite(m.loudness), peak: finite(m.samplePeak), truePeak: finite(m.truePeak), silent: m.silent };
+}
+
+/**
+ * Separates one file and writes its stems: wav/flac/mp3 streamed into files as chunks finish, an NI stem
+ * file (which ffmpeg muxes from all five parts at once) from the stems in memory. Throws on failure after
+ * removing what it wrote.
+ */
 export async function processTrack(input: string, name: string, s: TrackSettings, ctx: TrackContext): Promise<TrackSummary> {
   const dir = join(s.outDir, name);
   const names = outputStems(ctx.separator, { targets: s.targets, twoStems: s.twoStems });
@@ -89,7 +96,7 @@ export async function processTrack(input: string, name: string, s: TrackSettings
       if (await exists(target)) throw new DemixError('OUTPUT_EXISTS', `${input}: ${target} already exists (use --overwrite to replace it)`, input);
     }
   }
-  const result = await separate(input, {
+  const options: SeparateOptions = {
     model: ctx.separator,
     targets: s.targets,
     twoStems: s.twoStems,
@@ -98,60 +105,21 @@ export async function processTrack(input: string, name: string, s: TrackSettings
     sampleRate: s.sampleRate,
     signal: ctx.signal,
     onProgress: (e) => ctx.onProgress(e.stage, 0.9 * e.fraction),
+  };
+  const track = (output: string, info: SeparationInfo, stems: StemSummary[]): TrackSummary => ({
+    input, name, output, ok: true, duration: round(info.duration), sampleRate: info.sampleRate, channels: info.channels, stems,
   });
-  const duration = Math.round(result.duration * 1000) / 1000; // seconds, to the millisecond
   if (s.format === 'stem') {
     const file = join(s.outDir, `${name}.stem.mp4`);
+    const result = await separate(input, options);
     await writeSeparatedStemFile(file, result.stems, s.stemFile, s.overwrite);
-    const stems = names.map((stem) => {
-      const m = measureLoudness(result.stems[stem]);
-      return { name: stem, path: file, duration, loudness: finite(m.loudness), peak: finite(m.samplePeak), truePeak: finite(m.truePeak), silent: m.silent };
-    });
-    return { input, name, output: file, ok: true, duration, sampleRate: result.sampleRate, channels: result.channels, stems };
+    ctx.onProgress('write', 1);
+    return track(file, result, names.map((stem) => summarise(stem, file, round(result.duration), measureLoudness(result.stems[stem]))));
   }
-
-  const createdDir = !(await exists(dir));
-  const temps: string[] = [];
-  const finals: string[] = [];
-  const stems: StemSummary[] = [];
-  try {
-    await mkdir(dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
-      throw new DemixError('OUTPUT_NOT_WRITABLE', `${input}: cannot create ${dir} (${err.code ?? err.message})`, input);
-    });
-    for (const [i, stem] of names.entries()) {
-      const audio = result.stems[stem];
-      const m = measureLoudness(audio);
-      const target = join(dir, `${stem}.${s.format}`);
-      const skip = s.skipSilent && m.silent;
-      stems.push({
-        name: stem,
-        path: skip ? null : target,
-        duration,
-        loudness: finite(m.loudness),
-        peak: finite(m.samplePeak),
-        truePeak: finite(m.truePeak),
-        silent: m.silent,
-      });
-      if (skip) continue;
-      const tmp = join(dir, `.${stem}.${process.pid}-${randomBytes(4).toString('hex')}.tmp.${s.format}`);
-      temps.push(tmp);
-      await writeAudio(tmp, audio, { format: s.format, bitDepth: s.bitDepth, bitrate: s.stemFile.bitrate }).catch((err: unknown) => {
-        if (err instanceof DemixError) throw err;
-        const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-        throw new DemixError('OUTPUT_NOT_WRITABLE', `${input}: cannot write ${target} (${code})`, input);
-      });
-      ctx.signal.throwIfAborted();
-      ctx.onProgress('write', 0.9 + (0.1 * (i + 1)) / names.length);
-    }
-    for (const [i, tmp] of temps.entries()) {
-      const target = stems.filter((st) => st.path !== null)[i].path as string;
-      await rename(tmp, target);
-      finals.push(target);
-    }
-  } catch (err) {
-    await Promise.all([...temps, ...finals].map((p) => unlink(p).catch(() => undefined)));
-    if (createdDir) await rmdir(dir).catch(() => undefined);
-    throw err;
-  }
-  return { input, name, output: dir, ok: true, duration, sampleRate: result.sampleRate, channels: result.channels, stems };
+  const { info, stems } = await writeStemFiles(input, dir, { format: s.format, bitDepth: s.bitDepth, bitrate: s.stemFile.bitrate, skipSilent: s.skipSilent }, options);
+  ctx.onProgress('write', 1);
+  return track(dir, info, stems.map((st) => summarise(st.name, st.path, round(info.duration), st.loudness)));
 }
+
+/** Seconds to the millisecond. */
+const round = (seconds: number): number => Math.round(seconds * 1000) / 1000;

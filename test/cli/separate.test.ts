@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Audio } from '../../src/audio/audio.js';
 import { decodeFile } from '../../src/audio/decode.js';
 import { encodeWav, parseWav } from '../../src/audio/wav.js';
+import { separate } from '../../src/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'demix.js');
@@ -183,10 +184,12 @@ test('--two-stems, --stems, --format flac and --sample-rate shape the output', (
   assert.deepEqual(readdirSync(join(dir, 'some', 'mono 8k')).sort(), ['bass.wav', 'drums.wav']);
 });
 
-test('worker threads (-j 2) and small chunks (--chunk-seconds 2) give stems that sum to the mix', () => {
+test('worker threads (-j 2) and small chunks (--chunk-seconds 2) give stems that sum to the mix, equal to the library\'s', async () => {
   const o = join(dir, 'jobs');
   const r = demix('separate', files.song, files.mono8k, '-o', o, '-j', '2', '--chunk-seconds', '2', '--two-stems', 'vocals', '--bit-depth', '32', '-q');
   assert.equal(r.code, 0, r.stderr);
+  const library = await separate(files.song, { model: 'classic', chunkSeconds: 2, twoStems: 'vocals' });
+  assert.deepEqual(parseWav(readFileSync(join(o, '80s Rock', 'vocals.wav'))), library.stems.vocals);
   for (const [key, name] of [['song', '80s Rock'], ['mono8k', 'mono 8k']]) {
     const mix = parseWav(readFileSync(files[key]));
     const [v, a] = ['vocals', 'accompaniment'].map((stem) => parseWav(readFileSync(join(o, name, `${stem}.wav`))));
