@@ -17,6 +17,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dataset  # noqa: E402
 import model as M  # noqa: E402
+import train  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OPSET = 17
@@ -127,7 +128,7 @@ def make_card(cfg, model, onnx_path, info, old=None, run=None):
                          f"{100 * (1 - cfg['decay_from']):.0f}% of the run"
                          + (f"; weights exported as their moving average (decay {cfg['ema_decay']} per step)"
                             if cfg.get("ema_decay") else ""),
-            "loss": "L1 between masked-mixture and target magnitudes",
+            "loss": train.LOSSES[cfg.get("loss", "l1_magnitude")][1],
             "command": reproduce_command(cfg),
             **previous_stages(cfg, old),
             "steps": run.get("step", info.get("step")),

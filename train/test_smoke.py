@@ -141,6 +141,18 @@ class SamplerAndEma(unittest.TestCase):
         for _ in range(40):
             self.assertGreater(float(sampler.example()[0].abs().sum()), 0, "vocals drawn from the clip without them")
 
+    def test_complex_mse_scores_the_masked_mixture_against_the_stems(self):
+        import train
+
+        stems = torch.zeros(1, 4, 2, 8, 2049, dtype=torch.complex64)
+        stems[0, 2] = torch.randn(2, 8, 2049, dtype=torch.complex64)  # only the bass plays
+        one_hot = torch.zeros(1, 4, 2, 8, 2049)
+        one_hot[0, 2] = 1
+        self.assertAlmostEqual(float(train.complex_mse_loss(lambda mag: one_hot, stems)), 0.0, places=6)
+        uniform = torch.full((1, 4, 2, 8, 2049), 0.25)
+        # bass: (0.25 - 1)^2, three silent targets: 0.25^2 each, relative to the mixture's energy
+        self.assertAlmostEqual(float(train.complex_mse_loss(lambda mag: uniform, stems)), 0.75, places=4)
+
     def test_ema_averages_parameters_and_copies_counters(self):
         import train
 
