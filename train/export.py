@@ -1,10 +1,12 @@
 """Exports trained demix-4s weights to ONNX + model card (+ the PyTorch weights for fine-tuning with --from).
 
 Usage: /usr/bin/python3 train/export.py [--run train/runs/demix-4s] [--weights <run>/best.pt] [--out models/demix-4s.onnx]
-Writes <out>.onnx, <out>.json (the model card) and <out>.pt. An existing card's "validation" block
+Writes <out>.onnx, <out>.json (the model card) and <out>.pt; --mask-exponent (or the config's mask_exponent) scales
+the ONNX head's logits. An existing card's "validation" block
 (e.g. `demix benchmark` numbers) is kept; the Python validation scores go under validation.python.
 """
 import argparse
+import copy
 import hashlib
 import json
 import os
@@ -71,8 +73,9 @@ def previous_stages(cfg, old):
     return {"previous_stages": stages + [{k: before[k] for k in keep if k in before}]}
 
 
-def make_card(cfg, model, onnx_path, info, old=None, run=None):
-    """The model card; info: the exported weights' record (step, minutes, val_sdr), run: the run's checkpoint."""
+def make_card(cfg, model, onnx_path, info, old=None, run=None, exponent=1.0):
+    """The model card; info: the exported weights' record (step, minutes, val_sdr), run: the run's checkpoint,
+    exponent: the mask exponent folded into the ONNX file's head."""
     run = run or {}
     aug = dataset.augment_settings(cfg.get("augment", {}))
     n_params = M.param_count(model)
@@ -101,6 +104,10 @@ def make_card(cfg, model, onnx_path, info, old=None, run=None):
         "output_name": "masks",
         "output_shape": ["batch", len(M.TARGETS), 2, "frames", M.N_BINS],
         "output_description": "float32 soft masks, >= 0, summing to 1 over the target axis (softmax)",
+        "mask_exponent": exponent,
+        "mask_exponent_description": "the ONNX head's logits are the trained ones times this (masks ~ m**p "
+                                     "renormalised); chosen on the training clips by train/mask_exponent.py; the .pt "
+                                     "holds the unscaled weights",
         "frame_multiple": model.frame_multiple,
         "chunk_frames": CHUNK_FRAMES,
         "wiener_iterations": WIENER_ITERATIONS,
@@ -152,6 +159,9 @@ def main():
     p.add_argument("--weights", help="default: <run>/best.pt")
     p.add_argument("--out", default=os.path.join(HERE, "..", "models", "demix-4s.onnx"))
     p.add_argument("--no-pt", action="store_true", help="do not write the PyTorch weights")
+    p.add_argument("--mask-exponent", type=float,
+                   help="scale the logits (masks ~ m**p) in the ONNX file (default: the config's mask_exponent, else 1); "
+                        "choose it with train/mask_exponent.py")
     a = p.parse_args()
     torch.set_num_threads(2)
     info = torch.load(a.weights or os.path.join(a.run, "best.pt"), weights_only=False)
@@ -159,8 +169,9 @@ def main():
     model = M.build_model(cfg["model"])
     model.load_state_dict(info["model"])
     model.eval()
+    exponent = a.mask_exponent if a.mask_exponent is not None else cfg.get("mask_exponent", 1.0)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    export_onnx(model, a.out)
+    export_onnx(M.scale_logits(copy.deepcopy(model), exponent), a.out)
     base = a.out[: -len(".onnx")]
     card_path = base + ".json"
     old = None
@@ -169,7 +180,7 @@ def main():
             old = json.load(f)
     ckpt = os.path.join(a.run, "ckpt.pt")
     run = torch.load(ckpt, weights_only=False) if os.path.exists(ckpt) and not a.weights else {}
-    card = make_card(cfg, model, a.out, info, old, {k: run[k] for k in ("step", "elapsed") if k in run})
+    card = make_card(cfg, model, a.out, info, old, {k: run[k] for k in ("step", "elapsed") if k in run}, exponent)
     tmp = f"{card_path}.tmp-{os.getpid()}"
     with open(tmp, "w") as f:
         json.dump(card, f, indent=2)

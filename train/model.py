@@ -106,6 +106,15 @@ def softmax_elementwise(y, dim):
     return e / e.sum(dim=dim, keepdim=True)
 
 
+def scale_logits(model, exponent):
+    """Scales the head's logits by `exponent` in place: the masks become m**exponent renormalised over targets
+    (softmax temperature 1/exponent); below 1 they are softer."""
+    with torch.no_grad():
+        model.head.weight.mul_(exponent)
+        model.head.bias.mul_(exponent)
+    return model
+
+
 def build_model(cfg=None):
     cfg = cfg or {}
     return DemixUNet(channels=tuple(cfg.get("channels", (16, 32, 48, 96, 128))), patch=cfg.get("patch", 4),

@@ -1,7 +1,7 @@
 """Training smoke test (about a minute of CPU at most): a tiny model trained a few dozen steps on two synthetic
 multitracks (MUSDB-style wav folders) lowers its loss, resumes from its checkpoint, and exports an ONNX file
-with the contract's names and shapes plus a model card; the sampler draws a target only from clips that have
-it, and the weights' moving average is what it says.
+with the contract's names and shapes plus a model card; and the parts: the sampler draws a target only from
+clips that have it, the complex-domain loss, the mask exponent and the weights' moving average.
 
 Usage: /usr/bin/python3 train/test_smoke.py   (skips when torch/onnx are missing)
 """
@@ -121,7 +121,7 @@ class TrainSmoke(unittest.TestCase):
 
 
 @unittest.skipUnless(HAVE_TORCH, "PyTorch missing: sudo apt-get install -y python3-torch")
-class SamplerAndEma(unittest.TestCase):
+class TrainingParts(unittest.TestCase):
     def setUp(self):
         sys.path.insert(0, HERE)
 
@@ -152,6 +152,20 @@ class SamplerAndEma(unittest.TestCase):
         uniform = torch.full((1, 4, 2, 8, 2049), 0.25)
         # bass: (0.25 - 1)^2, three silent targets: 0.25^2 each, relative to the mixture's energy
         self.assertAlmostEqual(float(train.complex_mse_loss(lambda mag: uniform, stems)), 0.75, places=4)
+
+    def test_scaled_logits_are_renormalised_mask_powers(self):
+        import model as M
+
+        torch.manual_seed(0)
+        net = M.build_model({"channels": [4, 8, 8, 8, 8], "patch": 4, "dilations": [1]}).eval()
+        with torch.no_grad():
+            net.head.bias.normal_()  # a freshly built head is near zero: give the masks some contrast
+            mag = torch.rand(1, 2, 16, 2049) * 5
+            m = net(mag)
+            soft = M.scale_logits(net, 0.5)(mag)
+        want = m.sqrt() / m.sqrt().sum(1, keepdim=True)
+        self.assertTrue(torch.allclose(soft, want, atol=1e-5))
+        self.assertLess(float(soft.max()), float(m.max()))
 
     def test_ema_averages_parameters_and_copies_counters(self):
         import train
