@@ -204,7 +204,7 @@ export async function separateInto(mix: Audio, sep: Separator, sinks: AudioSink[
         return block;
       });
     });
-    carried = blocks.map((b) => b.map((x) => x.subarray(finished)));
+    carried = blocks.map((b) => b.map((x) => x.slice(finished))); // a copy: the blocks can go once the sinks are done
     await Promise.all(sinks.map((sink, s) => sink.write(blocks[s].map((x) => x.subarray(0, finished)))));
     report('separate', (k + 1) / chunks.length);
     await yieldToEventLoop();
