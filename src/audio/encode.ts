@@ -71,7 +71,7 @@ function codecArgs(nChannels: number, opts: WriteOptions, path: string): string[
   return ['-c:a', 'libmp3lame', '-b:a', `${Math.round(kbps)}k`, '-f', 'mp3'];
 }
 
-/** A WAV file written as blocks arrive; the header's sizes are filled in by end(). Creates `path` (must not exist). */
+/** A WAV file written as blocks arrive; the header's sizes are filled in by end(). Creates `path`, which must not exist. */
 async function openWavWriter(path: string, spec: WavSpec): Promise<AudioFileWriter> {
   const placeholder = wavHeader(spec, 0); // validates the spec; same length as the final header
   const file = await open(path, 'wx');
@@ -151,9 +151,9 @@ function openFfmpegWriter(path: string, spec: { sampleRate: number; channels: nu
 }
 
 /**
- * Opens `path` (which must not exist) for writing audio of `spec` as WAV, FLAC or MP3, block by block; `file`
- * names the output in errors (default `path`). Errors: USAGE (bad bit depth / bit rate / channel count),
- * BAD_AUDIO, FFMPEG_MISSING (from end()), and fs errors as they are.
+ * Starts writing audio of `spec` to `path` (a fresh temp file: WAV refuses an existing one) as WAV, FLAC or
+ * MP3, block by block; `file` names the output in errors (default `path`). Errors: USAGE (bad bit depth /
+ * bit rate / channel count), BAD_AUDIO, FFMPEG_MISSING (from end()), and fs errors as they are.
  */
 export async function openAudioWriter(path: string, spec: { sampleRate: number; channels: number }, opts: WriteOptions, file = path): Promise<AudioFileWriter> {
   if (opts.format === 'wav') {
