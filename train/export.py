@@ -69,7 +69,7 @@ def previous_stages(cfg, old):
         return {}
     before = dict(old.get("training", {}))
     stages = before.pop("previous_stages", [])
-    keep = ("steps", "minutes", "exported_step", "exported_minutes", "optimiser")
+    keep = ("steps", "minutes", "exported_step", "exported_minutes", "optimiser", "loss")
     return {"previous_stages": stages + [{k: before[k] for k in keep if k in before}]}
 
 
@@ -84,7 +84,8 @@ def make_card(cfg, model, onnx_path, info, old=None, run=None, exponent=1.0):
     if "val_sdr" in info:
         validation["python"] = {
             "what": "median whole-clip SDR (dB, MDX definition) over the 14 validation clips of train/splits.json, "
-                    "stored (lossy) mixture as input, soft masks without Wiener filtering, computed by train/train.py",
+                    "stored (lossy) mixture as input, soft masks without Wiener filtering, computed by train/train.py "
+                    "on the trained weights (mask exponent 1)",
             "step": info.get("step"),
             **{t: round(float(v), 3) for t, v in info["val_sdr"].items()},
             "average": round(float(info["val_sdr_avg"]), 3),
