@@ -67,6 +67,8 @@ def list_sources(dirs):
     """All clips (.stem.mp4 files and folders holding vocals.wav) in `dirs`, sorted by name."""
     out = []
     for d in dirs:
+        if not os.path.isdir(d):
+            raise SystemExit(f"{d}: no such data folder")
         for f in sorted(os.listdir(d)):
             p = os.path.join(d, f)
             if f.endswith(".stem.mp4") or (os.path.isdir(p) and os.path.exists(os.path.join(p, "vocals.wav"))):
