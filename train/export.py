@@ -165,11 +165,8 @@ def main():
                         "choose it with train/mask_exponent.py")
     a = p.parse_args()
     torch.set_num_threads(2)
-    info = torch.load(a.weights or os.path.join(a.run, "best.pt"), weights_only=False)
+    model, info = M.load_trained(a.weights or os.path.join(a.run, "best.pt"))
     cfg = info["config"]
-    model = M.build_model(cfg["model"])
-    model.load_state_dict(info["model"])
-    model.eval()
     exponent = a.mask_exponent if a.mask_exponent is not None else cfg.get("mask_exponent", 1.0)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     export_onnx(M.scale_logits(copy.deepcopy(model), exponent), a.out)

@@ -35,10 +35,7 @@ def main():
     a.add_argument("--threads", type=int, default=2)
     args = a.parse_args()
     torch.set_num_threads(args.threads)
-    w = torch.load(args.weights, weights_only=False)
-    net = M.build_model(w["config"]["model"])
-    net.load_state_dict(w["model"])
-    net.eval()
+    net, _ = M.load_trained(args.weights)
     with open(args.splits) as f:
         valid = set(json.load(f)["valid"])
     sources = [s for s in dataset.list_sources(args.data) if dataset.clip_name(s) not in valid]

@@ -115,6 +115,14 @@ def scale_logits(model, exponent):
     return model
 
 
+def load_trained(path):
+    """A network from a weights file of train.py or export.py (in eval mode), and the file's record."""
+    record = torch.load(path, weights_only=False)
+    net = build_model(record["config"]["model"])
+    net.load_state_dict(record["model"])
+    return net.eval(), record
+
+
 def build_model(cfg=None):
     cfg = cfg or {}
     return DemixUNet(channels=tuple(cfg.get("channels", (16, 32, 48, 96, 128))), patch=cfg.get("patch", 4),

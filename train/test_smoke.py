@@ -108,10 +108,7 @@ class TrainSmoke(unittest.TestCase):
             sys.path.insert(0, HERE)
             import model as M
 
-            w = torch.load(os.path.join(tmp, "models", "smoke.pt"), weights_only=False)
-            net = M.build_model(w["config"]["model"])
-            net.load_state_dict(w["model"])
-            net.eval()
+            net, _ = M.load_trained(os.path.join(tmp, "models", "smoke.pt"))
             with torch.no_grad():
                 masks = net(torch.rand(1, 2, 32, 2049) * 5)
             self.assertEqual(tuple(masks.shape), (1, 4, 2, 32, 2049))

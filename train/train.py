@@ -199,8 +199,8 @@ def main():
     step, elapsed, best = 0, 0.0, -1e9
     ckpt_path = os.path.join(out, "ckpt.pt")
     log_path = os.path.join(out, "log.csv")
-    if a.resume and os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path, weights_only=False)
+    ck = torch.load(ckpt_path, weights_only=False) if a.resume and os.path.exists(ckpt_path) else None
+    if ck:
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step, elapsed, best = ck["step"], ck["elapsed"], ck["best"]
@@ -220,11 +220,15 @@ def main():
             csv.writer(f).writerow(LOG_FIELDS)
 
     ema = Ema(model, cfg["ema_decay"]) if cfg.get("ema_decay") else None
-    if ema and a.resume and os.path.exists(ckpt_path) and "ema" in ck:
+    if ema and ck and "ema" in ck:
         ema.state = ck["ema"]
     loss_fn = LOSSES[cfg.get("loss", "l1_magnitude")][0]
     sampler = dataset.Sampler(train, cfg["segment_frames"], rng, stft=M.stft, **cfg.get("augment", {}))
     max_steps = cfg["max_steps"]
+
+    def kept_weights():
+        """The weights validated and exported: the moving average if there is one."""
+        return ema.state if ema else model.state_dict()
 
     def checkpoint():
         save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed,
@@ -247,10 +251,8 @@ def main():
     def evaluate(row):
         """Validates, fills the row's SDR columns, keeps the best weights (and checkpoints with them)."""
         nonlocal best
-        scored = model
-        if ema:
-            scored = M.build_model(cfg["model"])
-            scored.load_state_dict(ema.state)
+        scored = M.build_model(cfg["model"])
+        scored.load_state_dict(kept_weights())
         med, _ = validate(scored, valid)
         avg = float(np.mean(list(med.values())))
         row.update({f"val_sdr_{t}": f"{v:.3f}" for t, v in med.items()})
@@ -300,8 +302,7 @@ def main():
         log(row)
     checkpoint()
     if not valid:  # no validation: the last weights are the best we know
-        save_atomic({"model": (ema.state if ema else model.state_dict()), "config": cfg, "step": step,
-                     "minutes": elapsed / 60},
+        save_atomic({"model": kept_weights(), "config": cfg, "step": step, "minutes": elapsed / 60},
                     os.path.join(out, "best.pt"))
     print(f"done: step {step}, {elapsed / 60:.1f} min, best val avg {best:.2f} dB", flush=True)
 
