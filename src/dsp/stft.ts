@@ -31,6 +31,7 @@ export class Stft {
   readonly nBins: number; // nFft / 2 + 1
   private readonly fft: RealFft;
   private readonly window: Float32Array; // (nFft)
+  private lastNorm = { nFrames: -1, length: -1, inv: new Float32Array(0) }; // the inverse's last window sum: stems of a chunk share it
 
   private constructor(p: StftParams, fft: RealFft) {
     this.nFft = p.nFft;
@@ -95,9 +96,10 @@ export class Stft {
 
   /**
    * Inverse STFT (torch.istft, center=True): windowed overlap-add divided by the overlap-added squared window,
-   * the nFft/2 padding removed, trimmed or zero-extended to `length` samples. s → [ch][length].
+   * the nFft/2 padding removed, trimmed or zero-extended to `length` samples. s → [ch][length]. With `mask`
+   * ([ch] of (nFrames * nBins) real gains), the inverse of mask · s, without the masked spectrogram in memory.
    */
-  inverse(s: Spectrogram, length: number): Float32Array[] {
+  inverse(s: Spectrogram, length: number, mask?: Float32Array[]): Float32Array[] {
     if (s.nBins !== this.nBins) throw new DemixError('BAD_STFT_INPUT', `spectrogram has ${s.nBins} bins, this STFT makes ${this.nBins}`);
     const { nFft, hop, window, fft } = this;
     const half = nFft / 2;
@@ -109,15 +111,25 @@ export class Stft {
     for (let c = 0; c < s.re.length; c++) {
       const re = s.re[c];
       const im = s.im[c];
+      const m = mask?.[c];
       const y = new Float32Array(length);
       for (let t = 0; t < nFrames; t++) {
         const o = t * this.nBins;
         const buf = fft.buffer();
-        buf[0] = re[o];
-        buf[1] = re[o + half];
-        for (let k = 1, j = 2; k < half; k++, j += 2) {
-          buf[j] = re[o + k];
-          buf[j + 1] = im[o + k];
+        if (m) {
+          buf[0] = m[o] * re[o];
+          buf[1] = m[o + half] * re[o + half];
+          for (let k = 1, j = 2; k < half; k++, j += 2) {
+            buf[j] = m[o + k] * re[o + k];
+            buf[j + 1] = m[o + k] * im[o + k];
+          }
+        } else {
+          buf[0] = re[o];
+          buf[1] = re[o + half];
+          for (let k = 1, j = 2; k < half; k++, j += 2) {
+            buf[j] = re[o + k];
+            buf[j + 1] = im[o + k];
+          }
         }
         fft.inverseInPlace();
         const frame = fft.buffer();
@@ -134,6 +146,7 @@ export class Stft {
 
   /** 1 / Σ_t w²(n + nFft/2 − t·hop) per output sample, 0 where the sum vanishes: (length). */
   private windowSumInverse(nFrames: number, length: number): Float32Array {
+    if (this.lastNorm.nFrames === nFrames && this.lastNorm.length === length) return this.lastNorm.inv;
     const { nFft, hop, window } = this;
     const half = nFft / 2;
     const sum = new Float64Array(length);
@@ -145,6 +158,7 @@ export class Stft {
     }
     const inv = new Float32Array(length);
     for (let n = 0; n < length; n++) inv[n] = sum[n] > 1e-10 ? 1 / sum[n] : 0;
+    this.lastNorm = { nFrames, length, inv };
     return inv;
   }
 }

@@ -8,6 +8,7 @@ import type { Spectrogram } from '../dsp/spectrogram.js';
 import { Stft, magnitude } from '../dsp/stft.js';
 import { wiener } from '../dsp/wiener.js';
 import { DemixError } from '../errors.js';
+import { mergeComplement, normaliseMasks, remainder } from './masks.js';
 import type { Separator } from './separator.js';
 
 /** A progress report: `fraction` (0..1) of the whole job done, never decreasing; `stage` names the step. */
@@ -29,7 +30,6 @@ export interface PipelineOptions {
 export const DEFAULT_CHUNK_SECONDS = 30;
 export const DEFAULT_OVERLAP_SECONDS = 2;
 export const DEFAULT_WIENER_ITERATIONS = 1;
-const MASK_FLOOR = 1e-8; // below this total mask weight a bin is split evenly between the targets
 
 /** Name of the complement stem in two-stem mode. */
 export function complementName(target: string): string {
@@ -99,36 +99,6 @@ function rampUp(t: number, length: number): number {
   return 0.5 - 0.5 * Math.cos((Math.PI * t) / length);
 }
 
-/**
- * Normalises masks in place so that, per channel and bin, they sum to one over the targets.
- * masks: [target][channel] of (nFrames * nBins), non-negative.
- */
-export function normaliseMasks(masks: Float32Array[][]): void {
-  const nTargets = masks.length;
-  for (let c = 0; c < masks[0].length; c++) {
-    const len = masks[0][c].length;
-    for (let i = 0; i < len; i++) {
-      let sum = 0;
-      for (let j = 0; j < nTargets; j++) sum += masks[j][c][i];
-      if (sum > MASK_FLOOR) for (let j = 0; j < nTargets; j++) masks[j][c][i] /= sum;
-      else for (let j = 0; j < nTargets; j++) masks[j][c][i] = 1 / nTargets;
-    }
-  }
-}
-
-/** Sums the masks of all targets but `keep` into one: [[keep], [rest]]. masks: [target][channel]. */
-function mergeComplement(masks: Float32Array[][], keep: number): Float32Array[][] {
-  const rest = masks[keep].map((m) => new Float32Array(m.length));
-  masks.forEach((m, j) => {
-    if (j === keep) return;
-    m.forEach((ch, c) => {
-      const r = rest[c];
-      for (let i = 0; i < ch.length; i++) r[i] += ch[i];
-    });
-  });
-  return [masks[keep], rest];
-}
-
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
 /**
@@ -172,17 +142,18 @@ export async function separateInto(mix: Audio, sep: Separator, sinks: AudioSink[
   // The separator works on chunk k+1 while the DSP below handles chunk k (a separator whose inference
   // runs off the main thread, like the ONNX one in Node, then overlaps with it).
   const start = (k: number) => {
-    const spec = stft.forward(mix.channels.map((x) => padTo(x.subarray(chunks[k].start, chunks[k].end), sep.stft.nFft)));
+    const input = mix.channels.map((x) => padTo(x.subarray(chunks[k].start, chunks[k].end), sep.stft.nFft)); // [ch] of (length)
+    const spec = stft.forward(input);
     const masks = sep.estimate(spec, signal);
     masks.catch(() => {}); // awaited below; a failure while chunk k-1 is still busy is not unhandled
-    return { spec, masks };
+    return { input, spec, masks };
   };
   let next = start(0);
   for (let k = 0; k < chunks.length; k++) {
     signal?.throwIfAborted();
     const chunk = chunks[k];
     const len = chunk.end - chunk.start;
-    const { spec, masks: estimated } = next;
+    const { input, spec, masks: estimated } = next;
     const raw = await estimated;
     signal?.throwIfAborted();
     report('separate', (k + 0.5) / chunks.length);
@@ -190,20 +161,25 @@ export async function separateInto(mix: Audio, sep: Separator, sinks: AudioSink[
     if (k + 1 < chunks.length) next = start(k + 1);
     normaliseMasks(raw);
     const masks = keep >= 0 ? mergeComplement(raw, keep) : raw;
-    const mags = magnitude(spec);
-    const estimates = masks.map((m) => m.map((ch, c) => multiplyInPlace(ch, mags[c])));
-    const filtered: Spectrogram[] = wiener(spec, estimates, iterations);
+    // Masks summing to one (and the Wiener filter, which keeps the sum) leave the last stem to the remainder.
+    const complete = wanted.length === masks.length;
+    const direct = complete ? wanted.slice(0, -1) : wanted; // stems that need their own iSTFT
+    const length = input[0].length;
+    const stems = // [stem][ch] of (length), in `wanted` order; soft masks straight into the iSTFT
+      iterations === 0
+        ? direct.map((j) => stft.inverse(spec, length, masks[j]))
+        : pick(wiener(spec, magnitudeEstimates(masks, spec), iterations), direct).map((s) => stft.inverse(s, length));
+    if (complete) stems.push(remainder(input, stems));
     report('separate', (k + 0.75) / chunks.length);
     const finished = (k + 1 < chunks.length ? chunks[k + 1].start : chunk.end) - chunk.start; // samples no later chunk touches
-    const blocks = wanted.map((j, s) => {
-      const y = stft.inverse(filtered[j], Math.max(len, sep.stft.nFft));
-      return carried[s].map((carry, c) => {
+    const blocks = stems.map((y, s) =>
+      carried[s].map((carry, c) => {
         const block = new Float32Array(len); // the chunk's samples of this stem and channel
         block.set(carry);
         addWeighted(block, y[c], chunk);
         return block;
-      });
-    });
+      }),
+    );
     carried = blocks.map((b) => b.map((x) => x.slice(finished))); // a copy: the blocks can go once the sinks are done
     await Promise.all(sinks.map((sink, s) => sink.write(blocks[s].map((x) => x.subarray(0, finished)))));
     report('separate', (k + 1) / chunks.length);
@@ -221,10 +197,21 @@ function padTo(x: Float32Array, min: number): Float32Array {
   return y;
 }
 
-/** a *= b elementwise; returns a. a, b: (nFrames * nBins). */
-function multiplyInPlace(a: Float32Array, b: Float32Array): Float32Array {
-  for (let i = 0; i < a.length; i++) a[i] *= b[i];
-  return a;
+/** The Wiener filter's magnitude estimates, mask · |x|, computed in place of the masks: [target][ch] of (nFrames * nBins). */
+function magnitudeEstimates(masks: Float32Array[][], spec: Spectrogram): Float32Array[][] {
+  const mags = magnitude(spec);
+  return masks.map((m) =>
+    m.map((a, c) => {
+      const b = mags[c];
+      for (let i = 0; i < a.length; i++) a[i] *= b[i];
+      return a;
+    }),
+  );
+}
+
+/** items[i] for each i of `indices`, in that order. */
+function pick<T>(items: T[], indices: number[]): T[] {
+  return indices.map((i) => items[i]);
 }
 
 /** dst[i] += weight * y[i] over the chunk: overlap-add. dst: (chunk samples, from chunk.start), y: (>= chunk samples; extra ignored). */

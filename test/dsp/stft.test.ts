@@ -27,6 +27,17 @@ test('STFT → iSTFT reconstructs stereo audio at more than 100 dB SNR', async (
   }
 });
 
+test('a mask given to the iSTFT gives the iSTFT of the masked spectrogram', async () => {
+  const stft = await Stft.create();
+  const len = 44100 + 321;
+  const spec = stft.forward([noise(len, 3), noise(len, 4)]);
+  const mask = spec.re.map((_, c) => noise(spec.re[c].length, 5 + c).map(Math.abs)); // [ch] of (nFrames * nBins)
+  const masked = { ...spec, re: spec.re.map((r, c) => r.map((v, i) => v * mask[c][i])), im: spec.im.map((r, c) => r.map((v, i) => v * mask[c][i])) };
+  const want = stft.inverse(masked, len);
+  const got = stft.inverse(spec, len, mask);
+  for (let c = 0; c < 2; c++) assert.ok(snrDb(want[c], got[c]) > 120, `channel ${c}: ${snrDb(want[c], got[c])} dB`);
+});
+
 test('STFT magnitudes and the iSTFT match torch.stft / torch.istft (fixture from train/make_stft_fixture.py)', async () => {
   const fixture = JSON.parse(readFileSync(new URL('../fixtures/torch-stft.json', import.meta.url), 'utf8'));
   for (const c of fixture.cases) {

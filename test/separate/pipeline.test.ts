@@ -121,6 +121,19 @@ test('a subset of targets returns exactly those stems, equal to the full run', a
   await assert.rejects(separateAudio(mix, bandSeparator(), { targets: ['piano'] }), /piano/);
 });
 
+test('the last stem, left over as the mixture minus the others, equals its own iSTFT (soft masks and Wiener)', async () => {
+  const mix = synth(3);
+  const last = TARGETS[TARGETS.length - 1];
+  for (const wienerIterations of [0, 1]) {
+    const all = await separateAudio(mix, bandSeparator(), { wienerIterations }); // `last` is the remainder
+    const alone = await separateAudio(mix, bandSeparator(), { wienerIterations, targets: [last] }); // its own iSTFT
+    for (let c = 0; c < 2; c++) {
+      const db = snr(alone[last].channels[c], all[last].channels[c]);
+      assert.ok(db > 100, `${wienerIterations} iterations, channel ${c}: ${db.toFixed(1)} dB`);
+    }
+  }
+});
+
 test('two-stem mode returns vocals and accompaniment that sum to the mixture', async () => {
   const mix = synth(2);
   const stems = await separateAudio(mix, bandSeparator(), { twoStems: 'vocals' });
