@@ -89,20 +89,47 @@ def l1_magnitude_loss(model, stems):
     return (model(X) * X[:, None] - M.magnitude(stems)).abs().mean()
 
 
-def complex_mse_loss(model, stems):
+def masked_mixture(model, stems):
+    """The network's estimates: complex [B, 4, 2, T, F] masks times the mixture, and the mixture [B, 2, T, F]."""
+    mix = stems.sum(1)
+    return model(M.magnitude(mix)) * mix[:, None], mix
+
+
+def complex_mse_loss(model, stems, est=None, mix=None):
     """Squared error of the masked complex mixture against the complex stems, per example relative to the
     mixture's energy: the time-domain error that SDR scores (by Parseval), so the masks learn the conditional
     mean where L1 on magnitudes learns a sharper median. stems: complex [B, 4, 2, T, F]."""
-    mix = stems.sum(1)  # [B, 2, T, F]
-    err = model(M.magnitude(mix))[..., None] * torch.view_as_real(mix)[:, None] - torch.view_as_real(stems)
+    if est is None:
+        est, mix = masked_mixture(model, stems)
+    err = torch.view_as_real(est - stems).pow(2).sum(dim=(1, 2, 3, 4, 5))  # [B]
     energy = torch.view_as_real(mix).pow(2).sum(dim=(1, 2, 3, 4))  # [B]
-    return (err.pow(2).sum(dim=(1, 2, 3, 4, 5)) / (energy + 1e-8)).mean()
+    return (err / (energy + 1e-8)).mean()
+
+
+SDR_WEIGHT = 0.3  # weight of the time-domain SDR term (in units of -SDR/10 dB) beside the complex squared error
+AUDIBLE_SHARE = 1e-4  # a target quieter than this share of its mixture's energy (-40 dB) has no SDR to score
+
+
+def complex_mse_sdr_loss(model, stems):
+    """complex_mse_loss plus SDR_WEIGHT times minus the time-domain SDR (dB / 10) of each audible target after the
+    iSTFT, averaged over examples and targets: every audible stem counts alike, however quiet, as in the metric."""
+    est, mix = masked_mixture(model, stems)
+    length = (stems.shape[-2] - 1) * M.HOP
+    ref, out = M.istft(stems, length), M.istft(est, length)  # [B, 4, 2, samples]
+    power = ref.pow(2).sum(dim=(-1, -2))  # [B, 4]
+    audible = (power > AUDIBLE_SHARE * power.sum(1, keepdim=True)).float()
+    sdr_db = 10 * torch.log10((power + 1e-8) / ((ref - out).pow(2).sum(dim=(-1, -2)) + 1e-8))
+    sdr_term = -(sdr_db * audible).sum() / audible.sum().clamp_min(1) / 10
+    return complex_mse_loss(model, stems, est, mix) + SDR_WEIGHT * sdr_term
 
 
 LOSSES = {  # config name -> (function, description for the model card)
     "l1_magnitude": (l1_magnitude_loss, "L1 between masked-mixture and target magnitudes"),
     "complex_mse": (complex_mse_loss, "squared error between the masked complex mixture and the complex stems, "
                                       "relative to each example's mixture energy"),
+    "complex_mse_sdr": (complex_mse_sdr_loss, "squared error between the masked complex mixture and the complex stems, "
+                                              f"relative to each example's mixture energy, plus {SDR_WEIGHT} x minus the "
+                                              "time-domain SDR (dB/10) of each audible target after the iSTFT"),
 }
 
 
