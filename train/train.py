@@ -95,15 +95,20 @@ def masked_mixture(model, stems):
     return model(M.magnitude(mix)) * mix[:, None], mix
 
 
-def complex_mse_loss(model, stems, est=None, mix=None):
-    """Squared error of the masked complex mixture against the complex stems, per example relative to the
-    mixture's energy: the time-domain error that SDR scores (by Parseval), so the masks learn the conditional
-    mean where L1 on magnitudes learns a sharper median. stems: complex [B, 4, 2, T, F]."""
-    if est is None:
-        est, mix = masked_mixture(model, stems)
+def relative_complex_error(est, mix, stems):
+    """Squared error of the estimates against the complex stems, per example relative to the mixture's energy,
+    averaged over examples. est, stems: complex [B, 4, 2, T, F]; mix: [B, 2, T, F]."""
     err = torch.view_as_real(est - stems).pow(2).sum(dim=(1, 2, 3, 4, 5))  # [B]
     energy = torch.view_as_real(mix).pow(2).sum(dim=(1, 2, 3, 4))  # [B]
     return (err / (energy + 1e-8)).mean()
+
+
+def complex_mse_loss(model, stems):
+    """Squared error of the masked complex mixture against the complex stems, per example relative to the
+    mixture's energy: the time-domain error that SDR scores (by Parseval), so the masks learn the conditional
+    mean where L1 on magnitudes learns a sharper median. stems: complex [B, 4, 2, T, F]."""
+    est, mix = masked_mixture(model, stems)
+    return relative_complex_error(est, mix, stems)
 
 
 SDR_WEIGHT = 0.3  # weight of the time-domain SDR term (in units of -SDR/10 dB) beside the complex squared error
@@ -118,18 +123,16 @@ def complex_mse_sdr_loss(model, stems):
     ref, out = M.istft(stems, length), M.istft(est, length)  # [B, 4, 2, samples]
     power = ref.pow(2).sum(dim=(-1, -2))  # [B, 4]
     audible = (power > AUDIBLE_SHARE * power.sum(1, keepdim=True)).float()
-    sdr_db = 10 * torch.log10((power + 1e-8) / ((ref - out).pow(2).sum(dim=(-1, -2)) + 1e-8))
-    sdr_term = -(sdr_db * audible).sum() / audible.sum().clamp_min(1) / 10
-    return complex_mse_loss(model, stems, est, mix) + SDR_WEIGHT * sdr_term
+    sdr_term = -(sdr(ref, out) * audible).sum() / audible.sum().clamp_min(1) / 10
+    return relative_complex_error(est, mix, stems) + SDR_WEIGHT * sdr_term
 
 
+COMPLEX_MSE = "squared error between the masked complex mixture and the complex stems, relative to each example's mixture energy"
 LOSSES = {  # config name -> (function, description for the model card)
     "l1_magnitude": (l1_magnitude_loss, "L1 between masked-mixture and target magnitudes"),
-    "complex_mse": (complex_mse_loss, "squared error between the masked complex mixture and the complex stems, "
-                                      "relative to each example's mixture energy"),
-    "complex_mse_sdr": (complex_mse_sdr_loss, "squared error between the masked complex mixture and the complex stems, "
-                                              f"relative to each example's mixture energy, plus {SDR_WEIGHT} x minus the "
-                                              "time-domain SDR (dB/10) of each audible target after the iSTFT"),
+    "complex_mse": (complex_mse_loss, COMPLEX_MSE),
+    "complex_mse_sdr": (complex_mse_sdr_loss, f"{COMPLEX_MSE}, plus {SDR_WEIGHT} x minus the time-domain SDR (dB/10) "
+                                              "of each audible target after the iSTFT"),
 }
 
 
