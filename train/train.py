@@ -13,6 +13,7 @@ A config with "after": "<config>.json" is a second stage: it starts from that co
 """
 import argparse
 import csv
+import ctypes
 import json
 import math
 import os
@@ -30,6 +31,20 @@ import model as M  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LOG_FIELDS = ["step", "minutes", "lr", "train_loss"] + [f"val_sdr_{t}" for t in M.TARGETS] + ["val_sdr_avg", "best"]
+
+
+def keep_freed_memory():
+    """Tells glibc's allocator to keep freed memory for reuse. By default it hands every large freed tensor back to
+    the kernel, so each training step page-faults and zeroes the same buffers again (measured on a 2-core machine:
+    half the CPU time in the kernel, 3-4 s per step instead of about 2). Does nothing without glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3  # mallopt parameters of <malloc.h>
+    libc.mallopt(m_mmap_threshold, 2 ** 31 - 1)  # large blocks from the heap, not from mmap
+    libc.mallopt(m_trim_threshold, 2 ** 31 - 1)  # never shrink the heap
+    libc.mallopt(m_top_pad, 2 ** 30)  # grow it in 1 GiB steps
 
 
 def sdr(ref, est, eps=1e-8):
@@ -197,6 +212,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     a = p.parse_args()
 
+    keep_freed_memory()
     torch.set_num_threads(a.threads)
     with open(a.config) as f:
         cfg = json.load(f)

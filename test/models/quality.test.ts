@@ -30,9 +30,10 @@ async function meanSdr(model: string, clips: string[]): Promise<number> {
 
 const skip = !existsSync(DATA) ? 'no ../shared MUSDB clips' : !existsSync(shippedModelPath()) ? 'no shipped model' : false;
 
-test('demix-4s beats the classical separator on the validation clips by a clear margin', { skip }, async () => {
+test('demix-4s beats the classical separator on the validation clips by a clear margin', { skip }, async (t) => {
   const model = await meanSdr('demix-4s', VALID);
   const classic = await meanSdr('classic', VALID);
+  t.diagnostic(`mean MDX SDR over ${VALID.length} validation clips: demix-4s ${model.toFixed(2)} dB, classic ${classic.toFixed(2)} dB`);
   assert.ok(model >= MODEL_FLOOR_DB, `demix-4s mean SDR ${model.toFixed(2)} dB is below the floor ${MODEL_FLOOR_DB} dB`);
   assert.ok(
     model >= classic + MARGIN_OVER_CLASSIC_DB,
