@@ -25,7 +25,7 @@ def main():
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
     steps = [int(r["step"]) for r in rows]
     ax1.plot(steps, [float(r["train_loss"]) for r in rows], lw=0.8)
-    ax1.set(xlabel="step", ylabel="L1 magnitude loss", title="training loss", yscale="log")
+    ax1.set(xlabel="step", ylabel="loss (the config's: L1 or complex squared error)", title="training loss", yscale="log")
     ax1.grid(alpha=0.3)
     val = [r for r in rows if r["val_sdr_avg"]]
     vs = [int(r["step"]) for r in val]
