@@ -6,6 +6,7 @@ other.wav (and optionally mixture.wav). Every clip is held as float32 [5, 2, sam
 the order mixture, vocals, drums, bass, other (TARGETS order after the mixture).
 """
 import hashlib
+import math
 import os
 import shutil
 import subprocess
@@ -98,7 +99,7 @@ def load_clips(sources, cache_dir=DEFAULT_CACHE):
 AUDIBLE_POWER = 1e-7  # mean square of a stem below which (-70 dBFS) the sampler treats it as absent
 
 AUGMENT_DEFAULTS = {"gain_db": 6.0, "p_coherent": 0.3, "p_silence": 0.1, "p_swap": 0.5, "speed_range": 0.08,
-                    "p_speed": 0.25}
+                    "p_speed": 0.25, "eq_db": 0.0, "p_eq": 0.0}
 
 
 def augment_settings(augment):
@@ -117,7 +118,9 @@ class Sampler:
     spectra, and the mixture's STFT is the sum of the stems'. Each example: per target a stem from a random clip
     at a random offset (or, with probability `p_coherent`, all stems of one clip at one offset), random gain per
     stem (+-gain_db), random channel swap, a stem silenced now and then, and with probability `p_speed` a
-    resampling speed change (pitch and tempo together, +-speed_range) done on the waveform then STFT'd.
+    resampling speed change (pitch and tempo together, +-speed_range) done on the waveform then STFT'd, and with
+    probability `p_eq` a random smooth equaliser (a zero-phase gain curve over log frequency, up to about
+    +-1.8 eq_db) so that timbres the few training songs lack are seen.
     A target is drawn only from clips in which that stem is audible, and coherent examples only from clips with
     all four, so partial multitracks (e.g. synthetic songs without vocals) add stems without teaching silence.
     """
@@ -137,6 +140,9 @@ class Sampler:
         a = augment_settings(augment)
         self.gain_db, self.p_coherent, self.p_silence = a["gain_db"], a["p_coherent"], a["p_silence"]
         self.p_swap, self.speed_range, self.p_speed = a["p_swap"], a["speed_range"], a["p_speed"]
+        self.eq_db, self.p_eq = a["eq_db"], a["p_eq"]
+        # position of each bin on a log-frequency axis, 0 (bins 0 and 1) to 1 (Nyquist): [bins]
+        self.log_freq = torch.log(torch.arange(self.bins).clamp(min=1).double()) / math.log(self.bins - 1)
 
     def _offset(self, n, length):
         return int(self.rng.integers(0, n - length + 1)) if n > length else 0
@@ -158,6 +164,12 @@ class Sampler:
         y = torch.nn.functional.interpolate(flat, size=max(2, int(round(w.shape[-1] / factor))), mode="linear")
         y = torch.nn.functional.pad(y, (0, max(0, n_out - y.shape[-1])))[..., :n_out]
         return self._fit(self.stft(y.reshape(*w.shape[:-1], n_out)))
+
+    def _eq(self):
+        """A random smooth gain curve [bins]: three cosines over log frequency, amplitudes up to eq_db / order."""
+        a = self.rng.uniform(-1, 1, size=3) * self.eq_db / np.arange(1, 4)
+        db = sum(float(a[k]) * torch.cos(math.pi * (k + 1) * self.log_freq) for k in range(3))
+        return (10 ** (db / 20)).float()
 
     def _factor(self):
         r = self.rng
@@ -195,6 +207,8 @@ class Sampler:
         for t in range(4):
             if r.random() < self.p_swap:
                 out[t] = out[t].flip(0)
+            if r.random() < self.p_eq:
+                out[t] = out[t] * self._eq()
             if r.random() < self.p_silence:
                 out[t] = 0
         return out

@@ -35,9 +35,10 @@ def conv_bn(cin, cout, kernel=3, stride=1, dilation=(1, 1)):
 class FreqFC(nn.Module):
     """Residual fully connected layer across frequency: [B, C, T, F] -> same."""
 
-    def __init__(self, channels, n_freq, squeeze=16, hidden=512):
+    def __init__(self, channels, n_freq, squeeze=16, hidden=512, dropout=0.0):
         super().__init__()
         self.inp = nn.Conv2d(channels, squeeze, 1)
+        self.drop = nn.Dropout(dropout)  # on the FC's input features while training (identity in eval/ONNX)
         self.fc = nn.Sequential(nn.Linear(squeeze * n_freq, hidden), nn.ReLU(inplace=True),
                                 nn.Linear(hidden, squeeze * n_freq), nn.ReLU(inplace=True))
         self.out = conv_bn(squeeze, channels, 1)
@@ -46,12 +47,12 @@ class FreqFC(nn.Module):
     def forward(self, x):
         b, _, t, f = x.shape
         y = self.inp(x).permute(0, 2, 1, 3).reshape(b, t, self.squeeze * f)
-        y = self.fc(y).reshape(b, t, self.squeeze, f).permute(0, 2, 1, 3)
+        y = self.fc(self.drop(y)).reshape(b, t, self.squeeze, f).permute(0, 2, 1, 3)
         return x + self.out(y)
 
 
 class DemixUNet(nn.Module):
-    def __init__(self, channels=(16, 32, 48, 96, 128), patch=4, n_targets=4, dilations=(1, 2, 4, 8)):
+    def __init__(self, channels=(16, 32, 48, 96, 128), patch=4, n_targets=4, dilations=(1, 2, 4, 8), dropout=0.0):
         super().__init__()
         self.patch, self.n_targets = patch, n_targets
         self.n_used = N_BINS - 1  # 2048
@@ -68,7 +69,7 @@ class DemixUNet(nn.Module):
         self.down = nn.ModuleList(conv_bn(a, b, 2, 2) for a, b in zip(channels[:-1], channels[1:]))
         cb = channels[-1]
         self.mid = nn.ModuleList(conv_bn(cb, cb, 3, dilation=(d, 1)) for d in dilations)
-        self.freq_fc = FreqFC(cb, n_bands // 2 ** self.levels)
+        self.freq_fc = FreqFC(cb, n_bands // 2 ** self.levels, dropout=dropout)
         self.up = nn.ModuleList(
             nn.Sequential(nn.ConvTranspose2d(b, a, 2, stride=2, bias=False), nn.BatchNorm2d(a), nn.ReLU(inplace=True))
             for a, b in zip(channels[:-1], channels[1:]))
@@ -126,7 +127,7 @@ def load_trained(path):
 def build_model(cfg=None):
     cfg = cfg or {}
     return DemixUNet(channels=tuple(cfg.get("channels", (16, 32, 48, 96, 128))), patch=cfg.get("patch", 4),
-                     dilations=tuple(cfg.get("dilations", (1, 2, 4, 8))))
+                     dilations=tuple(cfg.get("dilations", (1, 2, 4, 8))), dropout=cfg.get("dropout", 0.0))
 
 
 _windows = {}

@@ -200,6 +200,18 @@ def save_atomic(obj, path):
     os.replace(tmp, path)
 
 
+def optimiser(model, cfg):
+    """Adam, or with config "weight_decay" AdamW decaying only the conv and linear weights (not the
+    normalisation, band embedding or batch-norm parameters)."""
+    wd = cfg.get("weight_decay", 0.0)
+    if not wd:
+        return torch.optim.Adam(model.parameters(), lr=cfg["lr"])
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and n != "band_emb"]
+    other = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and n != "band_emb")]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": wd}, {"params": other, "weight_decay": 0.0}],
+                             lr=cfg["lr"])
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--config", default=os.path.join(HERE, "configs", "demix-4s.json"))
@@ -240,7 +252,7 @@ def main():
 
     torch.manual_seed(cfg["seed"])
     model = M.build_model(cfg["model"])
-    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"])
+    opt = optimiser(model, cfg)
     rng = np.random.default_rng(cfg["seed"])
     step, elapsed, best = 0, 0.0, -1e9
     ckpt_path = os.path.join(out, "ckpt.pt")
