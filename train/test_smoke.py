@@ -138,6 +138,40 @@ class TrainingParts(unittest.TestCase):
         for _ in range(40):
             self.assertGreater(float(sampler.example()[0].abs().sum()), 0, "vocals drawn from the clip without them")
 
+    def test_equaliser_is_a_smooth_bounded_gain_per_stem(self):
+        import dataset
+        import model as M
+
+        rng = np.random.default_rng(1)
+        clip = rng.standard_normal((5, 2, SR)).astype(np.float32) * 0.1
+        plain = dict(gain_db=0.0, p_coherent=1.0, p_silence=0.0, p_swap=0.0, p_speed=0.0)
+        ref = dataset.Sampler({"c": clip}, 16, np.random.default_rng(2), stft=M.stft, **plain).example()
+        eq = dataset.Sampler({"c": clip}, 16, np.random.default_rng(2), stft=M.stft, **plain, eq_db=3.0,
+                             p_eq=1.0).example()
+        gain = (eq.abs() / ref.abs().clamp(min=1e-12))  # [4, 2, frames, bins]: one real gain per stem and bin
+        curve = gain[:, 0, 0]
+        self.assertTrue(torch.allclose(gain, curve[:, None, None, :].expand_as(gain), rtol=1e-3))
+        db = 20 * torch.log10(curve)
+        self.assertLess(float(db.abs().max()), 3.0 * (1 + 1 / 2 + 1 / 3) + 1e-3)
+        self.assertGreater(float(db.std(dim=1).min()), 0.05, "a stem left unequalised")
+        # smooth over log frequency: above bin 16, neighbouring bins differ by well under a quarter of a dB
+        self.assertLess(float((db[:, 17:] - db[:, 16:-1]).abs().max()), 0.25, "the curve is not smooth")
+        self.assertFalse(torch.allclose(curve[0], curve[1]), "stems share one curve")
+
+    def test_weight_decay_spares_normalisation_and_embeddings(self):
+        import model as M
+        import train
+
+        net = M.build_model({"channels": [4, 8, 8, 8, 8], "patch": 4, "dilations": [1]})
+        opt = train.optimiser(net, {"lr": 1e-3, "weight_decay": 0.1})
+        decayed = {id(p) for g in opt.param_groups if g["weight_decay"] > 0 for p in g["params"]}
+        names = {n for n, p in net.named_parameters() if id(p) in decayed}
+        self.assertIn("head.weight", names)
+        self.assertTrue(names.isdisjoint({"in_mean", "in_scale", "band_emb", "head.bias"}))
+        self.assertEqual(len(opt.param_groups[0]["params"]) + len(opt.param_groups[1]["params"]),
+                         len(list(net.parameters())))
+        self.assertIsInstance(train.optimiser(net, {"lr": 1e-3}), torch.optim.Adam)
+
     def test_complex_mse_scores_the_masked_mixture_against_the_stems(self):
         import train
 
