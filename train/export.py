@@ -120,7 +120,9 @@ def make_card(cfg, model, onnx_path, info, old=None, run=None, exponent=1.0):
             "detail": f"frequency cut into {model.n_used // model.patch} bands of {model.patch} bins by a strided conv "
                       f"+ learnt band embedding; {model.levels} levels with channels {ch}, each 3x3 conv + BN + ReLU "
                       f"and a 2x2 stride-2 conv (time and frequency); bottleneck: dilated time convs "
-                      f"{cfg['model']['dilations']} + a fully connected layer across frequency; transposed-conv "
+                      f"{cfg['model']['dilations']} + a fully connected layer across frequency"
+                      + (f" (dropout {cfg['model']['dropout']} on its input while training)"
+                         if cfg["model"].get("dropout") else "") + "; transposed-conv "
                       f"decoder with additive skips",
             "parameters": n_params,
         },
@@ -129,10 +131,15 @@ def make_card(cfg, model, onnx_path, info, old=None, run=None, exponent=1.0):
             "augmentation": "stems remixed across tracks (all 4 from one clip with probability {p_coherent}), random "
                             "gains +-{gain_db} dB, channel swap (p {p_swap}), random crops, resampling speed change "
                             "(pitch and tempo) +-{speed_pct:.0f}% on a fraction {p_speed} of stems, stems silenced "
-                            "(p {p_silence})".format(speed_pct=100 * aug["speed_range"], **aug),
+                            "(p {p_silence})".format(speed_pct=100 * aug["speed_range"], **aug)
+                            + ("; a random smooth equaliser per stem (three cosines over log frequency, amplitudes "
+                               "up to {eq_db} dB / order) on a fraction {p_eq} of stems".format(**aug)
+                               if aug["p_eq"] else ""),
             "segment_frames": cfg["segment_frames"],
             "batch": cfg["batch"],
-            "optimiser": f"Adam, lr {cfg['lr']} then exponential decay to {cfg['lr_final']} over the last "
+            "optimiser": ("Adam" if not cfg.get("weight_decay") else
+                          f"AdamW (weight decay {cfg['weight_decay']} on conv and linear weights)")
+                         + f", lr {cfg['lr']} then exponential decay to {cfg['lr_final']} over the last "
                          f"{100 * (1 - cfg['decay_from']):.0f}% of the run"
                          + (f"; weights exported as their moving average (decay {cfg['ema_decay']} per step)"
                             if cfg.get("ema_decay") else ""),
