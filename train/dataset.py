@@ -141,8 +141,10 @@ class Sampler:
         self.gain_db, self.p_coherent, self.p_silence = a["gain_db"], a["p_coherent"], a["p_silence"]
         self.p_swap, self.speed_range, self.p_speed = a["p_swap"], a["speed_range"], a["p_speed"]
         self.eq_db, self.p_eq = a["eq_db"], a["p_eq"]
-        # position of each bin on a log-frequency axis, 0 (bins 0 and 1) to 1 (Nyquist): [bins]
-        self.log_freq = torch.log(torch.arange(self.bins).clamp(min=1).double()) / math.log(self.bins - 1)
+        # the equaliser's curves: cos(pi k u) for k = 1..3 over u, each bin's position on a log-frequency axis from
+        # 0 (bins 0 and 1) to 1 (Nyquist): [3, bins]
+        u = torch.log(torch.arange(self.bins).clamp(min=1).double()) / math.log(self.bins - 1)
+        self.eq_basis = torch.cos(math.pi * torch.arange(1, 4).double()[:, None] * u)
 
     def _offset(self, n, length):
         return int(self.rng.integers(0, n - length + 1)) if n > length else 0
@@ -167,9 +169,8 @@ class Sampler:
 
     def _eq(self):
         """A random smooth gain curve [bins]: three cosines over log frequency, amplitudes up to eq_db / order."""
-        a = self.rng.uniform(-1, 1, size=3) * self.eq_db / np.arange(1, 4)
-        db = sum(float(a[k]) * torch.cos(math.pi * (k + 1) * self.log_freq) for k in range(3))
-        return (10 ** (db / 20)).float()
+        a = torch.from_numpy(self.rng.uniform(-1, 1, size=3) * self.eq_db / np.arange(1, 4))  # dB: [3]
+        return (10 ** (a @ self.eq_basis / 20)).float()
 
     def _factor(self):
         r = self.rng

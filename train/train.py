@@ -206,8 +206,9 @@ def optimiser(model, cfg):
     wd = cfg.get("weight_decay", 0.0)
     if not wd:
         return torch.optim.Adam(model.parameters(), lr=cfg["lr"])
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and n != "band_emb"]
-    other = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and n != "band_emb")]
+    decay, other = [], []
+    for name, p in model.named_parameters():
+        (decay if p.ndim >= 2 and name != "band_emb" else other).append(p)
     return torch.optim.AdamW([{"params": decay, "weight_decay": wd}, {"params": other, "weight_decay": 0.0}],
                              lr=cfg["lr"])
 
