@@ -48,6 +48,7 @@ function* blocks(channels: Float32Array[]): Generator<Float32Array[]> {
 /** Resolves when `w` can take more data again, or has closed (listeners removed either way). */
 function drained(w: Writable): Promise<void> {
   return new Promise((resolve) => {
+    if (w.destroyed) return resolve();
     const done = (): void => {
       w.off('drain', done);
       w.off('close', done);
@@ -114,7 +115,9 @@ function openFfmpegWriter(path: string, spec: { sampleRate: number; channels: nu
   const stdin = run.child.stdin!;
   let broken = false;
   let timedOut = false;
-  stdin.on('error', () => (broken = true)); // ffmpeg exited early: its exit status tells why
+  // ffmpeg exited early (its exit status tells why): stdin errors, or closes before a write even tries
+  stdin.on('error', () => (broken = true));
+  stdin.on('close', () => (broken = true));
   run.child.stdout!.resume();
   /** Waits for `p`, killing ffmpeg if that takes longer than ENCODER_WAIT_MS (then `p` settles as it exits). */
   const patiently = async <T>(p: Promise<T>): Promise<T> => {

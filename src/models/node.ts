@@ -4,14 +4,14 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { DemixError } from '../errors.js';
 import type { Separator } from '../separate/separator.js';
 import { registerModel, registerModelLoader } from '../separate/registry.js';
 import { loadModelCard } from './card.js';
 import { createOnnxSeparator, type OrtSession, type OrtTensor } from './onnx-separator.js';
-import type { PlainTensor as PlainTensorData, WorkerReply, WorkerRequest, WorkerSetup } from './ort-worker.js';
+import { startModuleWorker, WorkerRpc } from '../worker-rpc.js';
+import type { PlainTensor as PlainTensorData, WorkerLoadError, WorkerReady, WorkerReply, WorkerRequest, WorkerSetup } from './ort-worker.js';
 
 export const DEFAULT_MODEL_NAME = 'demix-4s';
 
@@ -69,72 +69,36 @@ class PlainTensor implements OrtTensor {
   ) {}
 }
 
-/** The parent's Node flags minus those that describe its own entry script (`node --input-type=module -e CODE`). */
-export function workerExecArgv(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (['-e', '--eval', '-p', '--print', '--input-type'].includes(a)) i++; // and its value
-    else if (!a.startsWith('--input-type=') && !a.startsWith('--eval=') && !a.startsWith('--print=')) out.push(a);
-  }
-  return out;
-}
-
 /**
  * Opens an onnxruntime-node session in a worker thread (ort-worker.ts). Its run() leaves the main thread
  * free, so the pipeline's DSP on one chunk overlaps inference on the next; the worker does not keep the
  * process alive between calls.
  */
 async function openWorkerSession(model: Uint8Array, options: WorkerSetup['options']): Promise<OrtSession> {
-  const workerData = { model, options } satisfies WorkerSetup;
-  const execArgv = workerExecArgv(process.execArgv);
-  const worker = import.meta.url.endsWith('.ts') // running the sources under tsx: the worker registers tsx first
-    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(new URL('./ort-worker.ts', import.meta.url).href)}); })`, { eval: true, workerData, execArgv })
-    : new Worker(new URL('./ort-worker.js', import.meta.url), { workerData, execArgv });
-  worker.unref();
-  const pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
-  let nextId = 0;
-  let failure: Error | undefined;
-  const names = await new Promise<{ inputNames: string[]; outputNames: string[] }>((resolve, reject) => {
-    worker.on('message', (m: WorkerReply) => {
-      if ('ready' in m) resolve(m);
-      else if ('loadError' in m) reject(new Error(m.loadError));
-      else pending.get(m.id)?.resolve(m);
-    });
-    worker.on('error', (e) => {
-      failure = e;
-      reject(e);
-      for (const p of pending.values()) p.reject(e);
-    });
-  }).catch(async (e: Error) => {
-    await worker.terminate();
+  const worker = startModuleWorker('./ort-worker', import.meta.url, { model, options } satisfies WorkerSetup);
+  let onReady: (m: unknown) => void = () => undefined;
+  const ready = new Promise<WorkerReady>((resolve, reject) => {
+    onReady = (m) => ('ready' in (m as WorkerReady) ? resolve(m as WorkerReady) : reject(new Error((m as WorkerLoadError).loadError)));
+    worker.once('error', reject);
+  });
+  const rpc = new WorkerRpc<WorkerRequest, WorkerReply>(worker, (m) => onReady(m));
+  const names = await ready.catch(async (e: Error) => {
+    await rpc.terminate();
     throw e;
   });
-  const request = (m: Omit<WorkerRequest, 'id'>, transfer: ArrayBuffer[] = []): Promise<WorkerReply> => {
-    if (failure) return Promise.reject(failure);
-    const id = nextId++;
-    return new Promise((resolve, reject) => {
-      pending.set(id, {
-        resolve: (r) => (pending.delete(id), pending.size === 0 && worker.unref(), resolve(r)),
-        reject,
-      });
-      worker.ref(); // keep the process alive while a call is under way
-      worker.postMessage({ ...m, id }, transfer);
-    });
-  };
   return {
-    ...names,
+    inputNames: names.inputNames,
+    outputNames: names.outputNames,
     async run(feeds) {
       const plain: Record<string, PlainTensorData> = {};
       for (const [k, t] of Object.entries(feeds)) plain[k] = { dims: [...t.dims], data: t.data as Float32Array };
-      const reply = await request({ feeds: plain }, Object.values(plain).map((t) => t.data.buffer as ArrayBuffer));
+      const reply = await rpc.request({ feeds: plain }, Object.values(plain).map((t) => t.data.buffer as ArrayBuffer));
       if ('error' in reply) throw new DemixError('BAD_MODEL', `onnxruntime failed: ${reply.error}`);
-      if (!('outputs' in reply)) throw new Error('unexpected reply from the onnxruntime worker');
       return reply.outputs;
     },
     async release() {
-      await request({ release: true });
-      await worker.terminate();
+      await rpc.request({ release: true });
+      await rpc.terminate();
     },
   };
 }

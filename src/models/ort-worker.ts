@@ -8,24 +8,22 @@ export interface PlainTensor {
   dims: number[];
   data: Float32Array;
 }
-export type WorkerRequest = { id: number; feeds: Record<string, PlainTensor> } | { id: number; release: true };
-export type WorkerReply =
-  | { ready: true; inputNames: string[]; outputNames: string[] }
-  | { loadError: string }
-  | { id: number; outputs: Record<string, PlainTensor> }
-  | { id: number; error: string };
+export type WorkerRequest = { feeds: Record<string, PlainTensor> } | { release: true }; // posted with an id
+export type WorkerReply = { id: number; outputs: Record<string, PlainTensor> } | { id: number; error: string };
+export type WorkerReady = { ready: true; inputNames: string[]; outputNames: string[] }; // first message, or:
+export type WorkerLoadError = { loadError: string };
 export interface WorkerSetup {
   model: Uint8Array; // the ONNX file
   options: ort.InferenceSession.SessionOptions;
 }
 
 const port = parentPort!;
-const post = (m: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+const post = (m: WorkerReply | WorkerReady | WorkerLoadError, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 const { model, options } = workerData as WorkerSetup;
 
 try {
   const session = await ort.InferenceSession.create(model, options);
-  port.on('message', async (m: WorkerRequest) => {
+  port.on('message', async (m: WorkerRequest & { id: number }) => {
     if ('release' in m) {
       await session.release();
       post({ id: m.id, outputs: {} });

@@ -84,16 +84,27 @@ class StepEnergy {
       this.energy = grown;
     }
     let { s1, s2, h1, h2 } = this;
+    const [sb0, sb1, sb2] = s.b;
+    const [sa1, sa2] = s.a;
+    const [hb0, hb1, hb2] = h.b;
+    const [ha1, ha2] = h.a;
     const energy = this.energy;
-    for (let i = 0, t = this.samples; i < x.length; i++, t++) {
-      const v = x[i];
-      const y1 = s.b[0] * v + s1;
-      s1 = s.b[1] * v - s.a[0] * y1 + s2;
-      s2 = s.b[2] * v - s.a[1] * y1;
-      const y2 = h.b[0] * y1 + h1;
-      h1 = h.b[1] * y1 - h.a[0] * y2 + h2;
-      h2 = h.b[2] * y1 - h.a[1] * y2;
-      energy[(t / stepLen) | 0] += y2 * y2;
+    // the samples in runs that end where a step ends, each step's sum of squares carried in a local (the same
+    // additions in the same order as one sample at a time, so any split of the signal gives the same sums)
+    for (let i = 0, step = Math.floor(this.samples / stepLen); i < x.length; step++) {
+      const runEnd = Math.min(x.length, i + (step + 1) * stepLen - (this.samples + i));
+      let sum = energy[step];
+      for (; i < runEnd; i++) {
+        const v = x[i];
+        const y1 = sb0 * v + s1;
+        s1 = sb1 * v - sa1 * y1 + s2;
+        s2 = sb2 * v - sa2 * y1;
+        const y2 = hb0 * y1 + h1;
+        h1 = hb1 * y1 - ha1 * y2 + h2;
+        h2 = hb2 * y1 - ha2 * y2;
+        sum += y2 * y2;
+      }
+      energy[step] = sum;
     }
     this.s1 = s1;
     this.s2 = s2;

@@ -11,12 +11,13 @@ const SUM_TOLERANCE = 1e-6; // masks summing to one within this (a softmax's, in
 export function normaliseMasks(masks: Float32Array[][]): void {
   const nTargets = masks.length;
   for (let c = 0; c < masks[0].length; c++) {
-    const len = masks[0][c].length;
+    const ms = masks.map((m) => m[c]); // this channel's mask of each target
+    const len = ms[0].length;
     for (let i = 0; i < len; i++) {
       let sum = 0;
-      for (let j = 0; j < nTargets; j++) sum += masks[j][c][i];
-      if (sum <= MASK_FLOOR) for (let j = 0; j < nTargets; j++) masks[j][c][i] = 1 / nTargets;
-      else if (Math.abs(sum - 1) > SUM_TOLERANCE) for (let j = 0; j < nTargets; j++) masks[j][c][i] /= sum;
+      for (let j = 0; j < nTargets; j++) sum += ms[j][i];
+      if (sum <= MASK_FLOOR) for (let j = 0; j < nTargets; j++) ms[j][i] = 1 / nTargets;
+      else if (Math.abs(sum - 1) > SUM_TOLERANCE) for (let j = 0; j < nTargets; j++) ms[j][i] /= sum;
     }
   }
 }
@@ -41,7 +42,7 @@ export function mergeComplement(masks: Float32Array[][], keep: number): Float32A
  */
 export function remainder(mix: Float32Array[], others: Float32Array[][]): Float32Array[] {
   return mix.map((x, c) => {
-    const y = Float32Array.from(x);
+    const y = x.slice();
     for (const s of others) {
       const o = s[c];
       for (let i = 0; i < y.length; i++) y[i] -= o[i];

@@ -216,10 +216,11 @@ function pick<T>(items: T[], indices: number[]): T[] {
 
 /** dst[i] += weight * y[i] over the chunk: overlap-add. dst: (chunk samples, from chunk.start), y: (>= chunk samples; extra ignored). */
 function addWeighted(dst: Float32Array, y: Float32Array, chunk: Chunk): void {
-  const flatFrom = chunk.fadeIn ? chunk.fadeIn.from + chunk.fadeIn.length : -Infinity;
-  const flatTo = chunk.fadeOut ? chunk.fadeOut.from : Infinity;
-  for (let i = 0; i < chunk.end - chunk.start; i++) {
-    const t = chunk.start + i;
-    dst[i] += t >= flatFrom && t < flatTo ? y[i] : chunkWeight(chunk, t) * y[i];
-  }
+  const len = chunk.end - chunk.start;
+  // chunk-relative [flatFrom, flatTo): weight 1; the ramps (and the margins outside them) either side
+  const flatFrom = chunk.fadeIn ? Math.min(len, chunk.fadeIn.from + chunk.fadeIn.length - chunk.start) : 0;
+  const flatTo = chunk.fadeOut ? Math.max(flatFrom, chunk.fadeOut.from - chunk.start) : len;
+  for (let i = 0; i < flatFrom; i++) dst[i] += chunkWeight(chunk, chunk.start + i) * y[i];
+  for (let i = flatFrom; i < flatTo; i++) dst[i] += y[i];
+  for (let i = flatTo; i < len; i++) dst[i] += chunkWeight(chunk, chunk.start + i) * y[i];
 }

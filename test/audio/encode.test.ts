@@ -88,6 +88,21 @@ test('a FLAC streamed block by block through ffmpeg decodes to the samples writt
   for (let c = 0; c < 2; c++) assert.ok(b.channels[c].every((v, i) => Math.abs(v - a.channels[c][i]) < 1e-6), `channel ${c}`);
 });
 
+test('an encoder that exits before the first block fails at end() at once, not after the stdin timeout', async () => {
+  const stereo = sineAudio(44100, 2, 1);
+  process.env.DEMIX_FFMPEG = '/bin/false';
+  try {
+    const writer = await openAudioWriter(join(dir, 'early-exit.flac'), { sampleRate: 44100, channels: 2 }, { format: 'flac' });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // ffmpeg has exited and its stdin has closed
+    const started = Date.now();
+    await writer.write(stereo.channels);
+    assert.equal(await errorCode(writer.end()), 'ENCODE_FAILED');
+    assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+  } finally {
+    delete process.env.DEMIX_FFMPEG;
+  }
+});
+
 test('writeAudio rejects impossible settings and a failed encode leaves nothing behind', async () => {
   const sub = join(dir, 'bad-encode');
   const six = sineAudio(44100, 6, 0.1);
