@@ -1,5 +1,5 @@
-// Node loader for ONNX models: reads the card, checks the file's hash, opens an onnxruntime-node session
-// tuned for the CPU, and registers the shipped model (`demix-4s`) and `.onnx` paths with the model registry.
+// Node loader for ONNX models: reads the card, checks the file's hash, runs the separator on an onnxruntime-node
+// session tuned for the CPU in a worker thread, and registers the shipped model (`demix-4s`) and `.onnx` paths with the model registry.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -9,9 +9,9 @@ import { DemixError } from '../errors.js';
 import type { Separator } from '../separate/separator.js';
 import { registerModel, registerModelLoader } from '../separate/registry.js';
 import { loadModelCard } from './card.js';
-import { createOnnxSeparator, type OrtSession, type OrtTensor } from './onnx-separator.js';
-import { startModuleWorker, WorkerRpc } from '../worker-rpc.js';
-import type { PlainTensor as PlainTensorData, WorkerLoadError, WorkerReady, WorkerReply, WorkerRequest, WorkerSetup } from './ort-worker.js';
+import { separatorInfo } from './onnx-separator.js';
+import { revive, startModuleWorker, WorkerRpc } from '../worker-rpc.js';
+import type { WorkerLoadError, WorkerReady, WorkerReply, WorkerRequest, WorkerSetup } from './ort-worker.js';
 
 export const DEFAULT_MODEL_NAME = 'demix-4s';
 
@@ -54,49 +54,41 @@ export async function loadOnnxModel(path: string, opts: NodeModelOptions = {}): 
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   } as const;
-  const session = await openWorkerSession(bytes, options).catch((e: Error) => {
-    throw new DemixError('BAD_MODEL', `${path}: onnxruntime cannot load the model (${e.message})`, path);
+  const setup: WorkerSetup = { model: bytes, options, card, chunkFrames: opts.chunkFrames, contextFrames: opts.contextFrames, file: path };
+  return openWorkerSeparator(setup).catch((e: Error) => {
+    throw e instanceof DemixError ? e : new DemixError('BAD_MODEL', `${path}: onnxruntime cannot load the model (${e.message.split('\n')[0]})`, path);
   });
-  return createOnnxSeparator({ session, Tensor: PlainTensor, card, chunkFrames: opts.chunkFrames, contextFrames: opts.contextFrames, file: path });
-}
-
-/** A float32 tensor as plain data: the session lives in a worker, so tensors cross threads as buffers. */
-class PlainTensor implements OrtTensor {
-  constructor(
-    _type: 'float32',
-    readonly data: Float32Array,
-    readonly dims: readonly number[],
-  ) {}
 }
 
 /**
- * Opens an onnxruntime-node session in a worker thread (ort-worker.ts). Its run() leaves the main thread
- * free, so the pipeline's DSP on one chunk overlaps inference on the next; the worker does not keep the
- * process alive between calls.
+ * The ONNX separator running in a worker thread (ort-worker.ts): each chunk's spectrogram is copied across
+ * and its masks come back, so the pipeline's DSP on one chunk overlaps the network on the next; the worker
+ * does not keep the process alive between calls.
  */
-async function openWorkerSession(model: Uint8Array, options: WorkerSetup['options']): Promise<OrtSession> {
-  const worker = startModuleWorker('./ort-worker', import.meta.url, { model, options } satisfies WorkerSetup);
-  let onReady: (m: unknown) => void = () => undefined;
-  const ready = new Promise<WorkerReady>((resolve, reject) => {
-    onReady = (m) => ('ready' in (m as WorkerReady) ? resolve(m as WorkerReady) : reject(new Error((m as WorkerLoadError).loadError)));
+async function openWorkerSeparator(setup: WorkerSetup): Promise<Separator> {
+  const worker = startModuleWorker('./ort-worker', import.meta.url, setup);
+  let onStart: (m: unknown) => void = () => undefined;
+  const started = new Promise<void>((resolve, reject) => {
+    onStart = (m) => ('ready' in (m as WorkerReady) ? resolve() : reject(revive((m as WorkerLoadError).loadError)));
     worker.once('error', reject);
   });
-  const rpc = new WorkerRpc<WorkerRequest, WorkerReply>(worker, (m) => onReady(m));
-  const names = await ready.catch(async (e: Error) => {
+  const rpc = new WorkerRpc<WorkerRequest, WorkerReply>(worker, (m) => onStart(m));
+  await started.catch(async (e: Error) => {
     await rpc.terminate();
     throw e;
   });
   return {
-    inputNames: names.inputNames,
-    outputNames: names.outputNames,
-    async run(feeds) {
-      const plain: Record<string, PlainTensorData> = {};
-      for (const [k, t] of Object.entries(feeds)) plain[k] = { dims: [...t.dims], data: t.data as Float32Array };
-      const reply = await rpc.request({ feeds: plain }, Object.values(plain).map((t) => t.data.buffer as ArrayBuffer));
-      if ('error' in reply) throw new DemixError('BAD_MODEL', `onnxruntime failed: ${reply.error}`);
-      return reply.outputs;
+    ...separatorInfo(setup.card),
+    async estimate(mix, signal) {
+      signal?.throwIfAborted();
+      const reply = await rpc.request({ estimate: { nFrames: mix.nFrames, nBins: mix.nBins, re: mix.re, im: mix.im } });
+      if ('error' in reply) {
+        const e = revive(reply.error);
+        throw e instanceof DemixError ? e : new DemixError('BAD_MODEL', `${setup.file}: onnxruntime failed: ${e.message.split('\n')[0]}`, setup.file);
+      }
+      return reply.masks;
     },
-    async release() {
+    async dispose() {
       await rpc.request({ release: true });
       await rpc.terminate();
     },

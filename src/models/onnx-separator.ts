@@ -3,6 +3,7 @@
 // onnxruntime-web in the browser), so this file stays pure. Long inputs run in overlapping windows of
 // a fixed number of frames, so memory per call is bounded whatever the length.
 import type { Spectrogram } from '../dsp/spectrogram.js';
+import { magnitude } from '../dsp/stft.js';
 import type { Separator } from '../separate/separator.js';
 import { DemixError } from '../errors.js';
 import { type ModelCard, roundUp } from './card.js';
@@ -78,6 +79,17 @@ export function planFrameWindows(nFrames: number, chunk: number, context: number
   }
 }
 
+/** What a Separator following `card` says of itself (all but estimate and dispose). */
+export function separatorInfo(card: ModelCard): Omit<Separator, 'estimate' | 'dispose'> {
+  return {
+    name: card.name,
+    targets: card.targets,
+    sampleRate: card.sampleRate,
+    stft: { nFft: card.nFft, hop: card.hop },
+    ...(card.wienerIterations !== undefined ? { wienerIterations: card.wienerIterations } : {}),
+  };
+}
+
 /** Wraps an ONNX session following the model card into a Separator. */
 export function createOnnxSeparator(opts: OnnxSeparatorOptions): Separator {
   const { session, Tensor, card } = opts;
@@ -113,22 +125,13 @@ export function createOnnxSeparator(opts: OnnxSeparatorOptions): Separator {
   }
 
   return {
-    name: card.name,
-    targets: card.targets,
-    sampleRate: card.sampleRate,
-    stft: { nFft: card.nFft, hop: card.hop },
-    ...(card.wienerIterations !== undefined ? { wienerIterations: card.wienerIterations } : {}),
+    ...separatorInfo(card),
     async estimate(mix: Spectrogram, signal?: AbortSignal): Promise<Float32Array[][]> {
       if (mix.nBins !== nBins) {
         throw new DemixError('BAD_MODEL', `${file}: the model expects ${nBins} frequency bins, the spectrogram has ${mix.nBins}`, file);
       }
       const nCh = mix.re.length;
-      const mags = mix.re.map((re, c) => {
-        const im = mix.im[c];
-        const m = new Float32Array(re.length);
-        for (let i = 0; i < re.length; i++) m[i] = Math.sqrt(re[i] * re[i] + im[i] * im[i]);
-        return m;
-      });
+      const mags = magnitude(mix);
       const masks = card.targets.map(() => mags.map(() => new Float32Array(mix.nFrames * nBins))); // [target][ch] of (nFrames * nBins)
       const { windows } = planFrameWindows(mix.nFrames, chunk, context, card.frameMultiple);
       for (const w of windows) {

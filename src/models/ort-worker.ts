@@ -1,46 +1,50 @@
-// Worker thread holding one onnxruntime-node session, so inference runs off the main thread (onnxruntime-node's
-// run() blocks the thread that calls it) and the pipeline's DSP on one chunk overlaps the network on the next.
+// Worker thread holding an onnxruntime-node session and the ONNX separator around it, so mask estimation
+// (magnitudes, every inference window, assembly) runs off the main thread (onnxruntime-node's run() blocks the
+// thread that calls it), back to back, while the pipeline's DSP on the previous chunk runs on the main thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { toPlainError, type PlainError } from '../worker-rpc.js';
+import type { ModelCard } from './card.js';
+import { createOnnxSeparator } from './onnx-separator.js';
 
-/** Plain tensors crossing the thread boundary (buffers are transferred, not copied). */
-export interface PlainTensor {
-  dims: number[];
-  data: Float32Array;
-}
-export type WorkerRequest = { feeds: Record<string, PlainTensor> } | { release: true }; // posted with an id
-export type WorkerReply = { id: number; outputs: Record<string, PlainTensor> } | { id: number; error: string };
-export type WorkerReady = { ready: true; inputNames: string[]; outputNames: string[] }; // first message, or:
-export type WorkerLoadError = { loadError: string };
 export interface WorkerSetup {
   model: Uint8Array; // the ONNX file
   options: ort.InferenceSession.SessionOptions;
+  card: ModelCard;
+  chunkFrames?: number;
+  contextFrames?: number;
+  file: string; // the model path, for error messages
 }
+/** A spectrogram chunk to estimate masks for: [ch] of (nFrames * nBins), copied across. */
+export type WorkerRequest = { estimate: { nFrames: number; nBins: number; re: Float32Array[]; im: Float32Array[] } } | { release: true }; // posted with an id
+export type WorkerReply = { id: number; masks: Float32Array[][] } | { id: number; error: PlainError }; // masks: [target][ch], transferred
+export type WorkerReady = { ready: true }; // the first message, or:
+export type WorkerLoadError = { loadError: PlainError };
 
 const port = parentPort!;
-const post = (m: WorkerReply | WorkerReady | WorkerLoadError, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
-const { model, options } = workerData as WorkerSetup;
+const setup = workerData as WorkerSetup;
 
 try {
-  const session = await ort.InferenceSession.create(model, options);
-  port.on('message', async (m: WorkerRequest & { id: number }) => {
-    if ('release' in m) {
-      await session.release();
-      post({ id: m.id, outputs: {} });
-      port.close();
-      return;
-    }
-    try {
-      const feeds = Object.fromEntries(Object.entries(m.feeds).map(([k, t]) => [k, new ort.Tensor('float32', t.data, t.dims)]));
-      const result = await session.run(feeds);
-      const outputs: Record<string, PlainTensor> = {};
-      for (const [k, t] of Object.entries(result)) outputs[k] = { dims: [...t.dims], data: t.data as Float32Array };
-      post({ id: m.id, outputs }, Object.values(outputs).map((t) => t.data.buffer as ArrayBuffer));
-    } catch (e) {
-      post({ id: m.id, error: (e as Error).message.split('\n')[0] });
-    }
+  const session = await ort.InferenceSession.create(setup.model, setup.options);
+  const separator = createOnnxSeparator({ ...setup, session, Tensor: ort.Tensor });
+  let queue: Promise<unknown> = Promise.resolve(); // one estimate at a time, in the order posted
+  port.on('message', (m: WorkerRequest & { id: number }) => {
+    queue = queue.then(async () => {
+      try {
+        if ('release' in m) {
+          await separator.dispose?.();
+          port.postMessage({ id: m.id, masks: [] } satisfies WorkerReply);
+          port.close();
+          return;
+        }
+        const masks = await separator.estimate(m.estimate);
+        port.postMessage({ id: m.id, masks } satisfies WorkerReply, masks.flat().map((x) => x.buffer as ArrayBuffer));
+      } catch (e) {
+        port.postMessage({ id: m.id, error: toPlainError(e) } satisfies WorkerReply);
+      }
+    });
   });
-  post({ ready: true, inputNames: [...session.inputNames], outputNames: [...session.outputNames] });
+  port.postMessage({ ready: true } satisfies WorkerReady);
 } catch (e) {
-  post({ loadError: (e as Error).message.split('\n')[0] });
+  port.postMessage({ loadError: toPlainError(e) } satisfies WorkerLoadError);
 }
