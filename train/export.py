@@ -105,6 +105,7 @@ def make_card(cfg, model, onnx_path, info, old=None, run=None, exponent=1.0):
         "output_name": "masks",
         "output_shape": ["batch", len(M.TARGETS), 2, "frames", M.N_BINS],
         "output_description": "float32 soft masks, >= 0, summing to 1 over the target axis (softmax)",
+        "masks_sum_to_one": True,
         "mask_exponent": exponent,
         "mask_exponent_description": "the ONNX head's logits are the trained ones times this (masks ~ m**p "
                                      "renormalised); chosen on the training clips by train/mask_exponent.py; the .pt "

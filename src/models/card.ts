@@ -16,6 +16,7 @@ export interface ModelCard {
   frameMultiple: number; // the frames axis must be a multiple of this
   chunkFrames: number; // recommended frames per inference call (a multiple of frameMultiple)
   wienerIterations?: number; // EM iterations of the Wiener filter measured best for this model (0 = soft masks)
+  masksSumToOne: boolean; // the network's masks sum to one by construction (a softmax over targets): not re-checked
   sha256?: string; // of the ONNX file, lower-case hex
   licence?: string;
   raw: Record<string, unknown>; // the whole JSON object, for display (training info, validation scores, ...)
@@ -72,6 +73,8 @@ export function validateModelCard(json: unknown, file: string): ModelCard {
   if (chunkFrames % frameMultiple !== 0) bad('chunk_frames', `a multiple of frame_multiple (${frameMultiple})`);
   const wiener = o.wiener_iterations;
   if (wiener !== undefined && !(typeof wiener === 'number' && Number.isInteger(wiener) && wiener >= 0)) bad('wiener_iterations', 'a non-negative integer');
+  const sumToOne = o.masks_sum_to_one ?? false;
+  if (typeof sumToOne !== 'boolean') bad('masks_sum_to_one', 'true or false');
   const sha256 = o.sha256;
   if (sha256 !== undefined && (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(sha256))) bad('sha256', '64 hexadecimal digits');
   const licence = o.licence ?? o.license;
@@ -88,6 +91,7 @@ export function validateModelCard(json: unknown, file: string): ModelCard {
     frameMultiple,
     chunkFrames,
     ...(wiener !== undefined ? { wienerIterations: wiener as number } : {}),
+    masksSumToOne: sumToOne as boolean,
     ...(sha256 !== undefined ? { sha256: (sha256 as string).toLowerCase() } : {}),
     ...(licence !== undefined ? { licence: licence as string } : {}),
     raw: o,

@@ -87,6 +87,7 @@ export function separatorInfo(card: ModelCard): Omit<Separator, 'estimate' | 'di
     sampleRate: card.sampleRate,
     stft: { nFft: card.nFft, hop: card.hop },
     ...(card.wienerIterations !== undefined ? { wienerIterations: card.wienerIterations } : {}),
+    masksSumToOne: card.masksSumToOne,
   };
 }
 

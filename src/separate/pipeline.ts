@@ -159,7 +159,7 @@ export async function separateInto(mix: Audio, sep: Separator, sinks: AudioSink[
     report('separate', (k + 0.5) / chunks.length);
     signal?.throwIfAborted();
     if (k + 1 < chunks.length) next = start(k + 1);
-    normaliseMasks(raw);
+    if (!sep.masksSumToOne) normaliseMasks(raw);
     const masks = keep >= 0 ? mergeComplement(raw, keep) : raw;
     // Masks summing to one (and the Wiener filter, which keeps the sum) leave the last stem to the remainder.
     const complete = wanted.length === masks.length;

@@ -12,10 +12,12 @@ export interface Separator {
   readonly stft: StftParams;
   /** Wiener EM iterations the pipeline uses unless told otherwise (default 1; 0 = the masks as soft masks). */
   readonly wienerIterations?: number;
+  /** estimate's masks already sum to one per bin (a softmax over targets), so the pipeline does not re-check them. */
+  readonly masksSumToOne?: boolean;
   /**
    * Given a stereo mixture spectrogram chunk (at most a bounded number of frames), return one
    * non-negative mask per target and channel: `masks[target][channel]`, frame-major like the input.
-   * The pipeline normalises masks to sum to one per bin, so they need not.
+   * Unless masksSumToOne, the pipeline normalises masks to sum to one per bin, so they need not.
    */
   estimate(mix: Spectrogram, signal?: AbortSignal): Promise<Float32Array[][]>;
   /** Release native resources (ONNX sessions); optional. */

@@ -33,6 +33,8 @@ test('optional fields get defaults: names, frame multiple, chunk of about 6 s', 
   assert.equal(card.inputName, 'magnitude');
   assert.equal(card.wienerIterations, undefined);
   assert.equal(validateModelCard({ ...base(), wiener_iterations: 0 }, 'x.json').wienerIterations, 0);
+  assert.equal(card.masksSumToOne, false);
+  assert.equal(validateModelCard({ ...base(), masks_sum_to_one: true }, 'x.json').masksSumToOne, true);
 });
 
 test('invalid cards are rejected with the field named', () => {
@@ -47,6 +49,7 @@ test('invalid cards are rejected with the field named', () => {
     ['name', (o) => delete o.name],
     ['sha256', (o) => (o.sha256 = 'abc')],
     ['wiener_iterations', (o) => (o.wiener_iterations = -1)],
+    ['masks_sum_to_one', (o) => (o.masks_sum_to_one = 'yes')],
   ];
   for (const [field, mutate] of cases) {
     const o = base();

@@ -5,7 +5,6 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultModelName, DEFAULT_MODEL_NAME, loadOnnxModel, shippedModelPath } from '../../src/models/node.js';
-import { workerExecArgv } from '../../src/worker-rpc.js';
 import { listModels, loadSeparator } from '../../src/separate/registry.js';
 import type { Separator } from '../../src/separate/separator.js';
 import { isDemixError } from '../../src/errors.js';
@@ -59,7 +58,3 @@ test('the shipped model loads and returns masks of the right shape summing to on
   await sep.dispose?.();
 });
 
-test('the inference worker keeps Node flags but not the parent\'s inline entry script', () => {
-  assert.deepEqual(workerExecArgv(['--input-type=module', '-e', 'code', '--max-old-space-size=4096']), ['--max-old-space-size=4096']);
-  assert.deepEqual(workerExecArgv(['--require', 'pre.cjs', '--import', 'loader.mjs', '--print', 'x']), ['--require', 'pre.cjs', '--import', 'loader.mjs']);
-});
