@@ -1,7 +1,8 @@
 // Node worker threads driven by numbered requests: a module of this package started as a worker (from its
 // sources under tsx or compiled under dist/), each reply matched to its request by id, and the process kept
-// alive only while a request is open. Used by the ONNX session (src/models) and the stem writer (src/cli).
-import { Worker } from 'node:worker_threads';
+// alive only while a request is open; on the worker's side, requests answered one after another. Used by the
+// ONNX separator (src/models) and the stem writer (src/cli).
+import { parentPort, Worker } from 'node:worker_threads';
 import { DemixError } from './errors.js';
 
 /** The parent's Node flags minus those that describe its own entry script (`node --input-type=module -e CODE`). */
@@ -68,6 +69,28 @@ export class WorkerRpc<Request extends object, Reply extends object> {
   async terminate(): Promise<void> {
     await this.worker.terminate();
   }
+}
+
+/**
+ * The worker's side of WorkerRpc: answers each request posted to this thread with `{ id, ...result }` (the
+ * `transfer` buffers of the result moved) or `{ id, error }`, running `handle` on one request after another in
+ * the order posted; requests for which `atOnce` holds skip the queue (an abort while a write waits).
+ */
+export function serveRequests<Request extends object, Result extends object>(
+  handle: (m: Request) => Promise<Result>,
+  opts: { transfer?: (r: Result) => ArrayBuffer[]; atOnce?: (m: Request) => boolean } = {},
+): void {
+  const port = parentPort!;
+  let queue: Promise<unknown> = Promise.resolve();
+  port.on('message', (m: Request & { id: number }) => {
+    const now = opts.atOnce?.(m) ?? false;
+    const run = now ? handle(m) : queue.then(() => handle(m));
+    if (!now) queue = run.catch(() => undefined);
+    run.then(
+      (r) => port.postMessage({ id: m.id, ...r }, opts.transfer?.(r) ?? []),
+      (e: unknown) => port.postMessage({ id: m.id, error: toPlainError(e) }),
+    );
+  });
 }
 
 /** An error crossing the thread boundary: a DemixError's code and file, or an fs error's errno code. */

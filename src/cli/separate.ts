@@ -2,7 +2,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../worker-rpc.js';
 import { AUDIO_EXTENSIONS, discoverAudio } from '../audio/discover.js';
 import { DemixError } from '../errors.js';
 import { SILENT_DBFS, SILENT_LUFS } from '../separate/loudness.js';
@@ -112,8 +112,7 @@ export type WorkerMessage =
 
 /** A worker thread that separates one track at a time with its own copy of the model. */
 function startWorker(settings: TrackSettings): { run: TrackRunner; abort(): void; stop(): Promise<number> } {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'; // source under tsx, compiled under dist/
-  const worker = new Worker(new URL(`./separate-worker${ext}`, import.meta.url), { workerData: settings });
+  const worker = startModuleWorker('./separate-worker', import.meta.url, settings);
   let pending: { input: string; resolve(s: TrackSummary): void; reject(e: Error): void; onProgress(stage: string, f: number): void } | null = null;
   const fail = (err: Error) => {
     pending?.reject(err);

@@ -3,7 +3,7 @@
 // thread that calls it), back to back, while the pipeline's DSP on the previous chunk runs on the main thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { toPlainError, type PlainError } from '../worker-rpc.js';
+import { serveRequests, toPlainError, type PlainError } from '../worker-rpc.js';
 import type { ModelCard } from './card.js';
 import { createOnnxSeparator } from './onnx-separator.js';
 
@@ -27,23 +27,10 @@ const setup = workerData as WorkerSetup;
 try {
   const session = await ort.InferenceSession.create(setup.model, setup.options);
   const separator = createOnnxSeparator({ ...setup, session, Tensor: ort.Tensor });
-  let queue: Promise<unknown> = Promise.resolve(); // one estimate at a time, in the order posted
-  port.on('message', (m: WorkerRequest & { id: number }) => {
-    queue = queue.then(async () => {
-      try {
-        if ('release' in m) {
-          await separator.dispose?.();
-          port.postMessage({ id: m.id, masks: [] } satisfies WorkerReply);
-          port.close();
-          return;
-        }
-        const masks = await separator.estimate(m.estimate);
-        port.postMessage({ id: m.id, masks } satisfies WorkerReply, masks.flat().map((x) => x.buffer as ArrayBuffer));
-      } catch (e) {
-        port.postMessage({ id: m.id, error: toPlainError(e) } satisfies WorkerReply);
-      }
-    });
-  });
+  serveRequests<WorkerRequest, { masks: Float32Array[][] }>(
+    async (m) => ('release' in m ? (await separator.dispose?.(), { masks: [] }) : { masks: await separator.estimate(m.estimate) }),
+    { transfer: (r) => r.masks.flat().map((x) => x.buffer as ArrayBuffer) },
+  );
   port.postMessage({ ready: true } satisfies WorkerReady);
 } catch (e) {
   port.postMessage({ loadError: toPlainError(e) } satisfies WorkerLoadError);

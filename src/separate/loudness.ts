@@ -92,7 +92,7 @@ class StepEnergy {
     // the samples in runs that end where a step ends, each step's sum of squares carried in a local (the same
     // additions in the same order as one sample at a time, so any split of the signal gives the same sums)
     for (let i = 0, step = Math.floor(this.samples / stepLen); i < x.length; step++) {
-      const runEnd = Math.min(x.length, i + (step + 1) * stepLen - (this.samples + i));
+      const runEnd = Math.min(x.length, (step + 1) * stepLen - this.samples); // where this step ends, in x
       let sum = energy[step];
       for (; i < runEnd; i++) {
         const v = x[i];
