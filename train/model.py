@@ -1,9 +1,12 @@
 """demix-4s: one shared U-Net over the stereo magnitude spectrogram with a mask head for 4 targets.
 
-Input  magnitude float32 [batch, 2, frames, 2049]  raw |STFT| (n_fft 4096, hop 1024, periodic Hann, centred)
+Input  magnitude float32 [batch, 2, frames, 2049]  raw |STFT| (n_fft 4096, hop 1024, periodic Hann, centred) of
+       left, right; with "mid_side" [batch, 4, frames, 2049]: left, right, (left+right)/2, (left-right)/2
 Output masks     float32 [batch, 4, 2, frames, 2049] softmax over targets (vocals, drums, bass, other)
 
 Design (quality per CPU compute):
+- optionally the magnitudes of mid and side as well: |left| and |right| alone cannot tell a centred source from
+  one that is out of phase, which is what the classical centre extraction relies on;
 - normalisation inside: log1p(|X|), then a learnt per-bin mean and scale (initialised from training data);
 - the 2048 lowest bins are cut into patches of 4 bins (a strided conv in frequency, 512 bands) plus a learnt
   per-band embedding so the convolutions know where they are in frequency; the Nyquist bin takes the mask of
@@ -52,16 +55,17 @@ class FreqFC(nn.Module):
 
 
 class DemixUNet(nn.Module):
-    def __init__(self, channels=(16, 32, 48, 96, 128), patch=4, n_targets=4, dilations=(1, 2, 4, 8), dropout=0.0):
+    def __init__(self, channels=(16, 32, 48, 96, 128), patch=4, n_targets=4, dilations=(1, 2, 4, 8), dropout=0.0,
+                 mid_side=False):
         super().__init__()
-        self.patch, self.n_targets = patch, n_targets
+        self.patch, self.n_targets, self.mid_side = patch, n_targets, mid_side
         self.n_used = N_BINS - 1  # 2048
         n_bands = self.n_used // patch
         self.levels = len(channels) - 1
         self.frame_multiple = 2 ** self.levels
         self.in_mean = nn.Parameter(torch.zeros(self.n_used))
         self.in_scale = nn.Parameter(torch.ones(self.n_used))
-        self.stem = conv_bn(2, channels[0], kernel=(3, patch), stride=1)
+        self.stem = conv_bn(4 if mid_side else 2, channels[0], kernel=(3, patch), stride=1)
         self.stem[0].stride = (1, patch)
         self.stem[0].padding = (1, 0)
         self.band_emb = nn.Parameter(torch.zeros(1, channels[0], 1, n_bands))
@@ -77,8 +81,8 @@ class DemixUNet(nn.Module):
         self.head = nn.Conv2d(channels[0], n_targets * 2 * patch, 1)
 
     def forward(self, mag):
-        """mag [B, 2, T, 2049] raw magnitudes -> masks [B, 4, 2, T, 2049]."""
-        b, c, t, _ = mag.shape
+        """mag [B, 2 or 4, T, 2049] raw magnitudes (input_magnitudes) -> masks [B, 4, 2, T, 2049] of left, right."""
+        b, c, t = mag.shape[0], 2, mag.shape[2]
         x = (torch.log1p(mag[..., : self.n_used]) - self.in_mean) * self.in_scale
         x = self.stem(x) + self.band_emb
         skips = []
@@ -127,7 +131,16 @@ def load_trained(path):
 def build_model(cfg=None):
     cfg = cfg or {}
     return DemixUNet(channels=tuple(cfg.get("channels", (16, 32, 48, 96, 128))), patch=cfg.get("patch", 4),
-                     dilations=tuple(cfg.get("dilations", (1, 2, 4, 8))), dropout=cfg.get("dropout", 0.0))
+                     dilations=tuple(cfg.get("dilations", (1, 2, 4, 8))), dropout=cfg.get("dropout", 0.0),
+                     mid_side=cfg.get("mid_side", False))
+
+
+def input_magnitudes(model, X):
+    """The network's input from a complex stereo STFT: X [..., 2, T, F] -> [..., 2 or 4, T, F] magnitudes."""
+    if model.mid_side:
+        X = torch.cat([X, torch.stack([X[..., 0, :, :] + X[..., 1, :, :], X[..., 0, :, :] - X[..., 1, :, :]],
+                                      dim=-3) / 2], dim=-3)
+    return magnitude(X)
 
 
 _windows = {}

@@ -64,7 +64,7 @@ class TrainSmoke(unittest.TestCase):
                 json.dump({"train": ["Synth A - One"], "valid": ["Synth B - Two"]}, f)
             cfg = {
                 "name": "smoke", "version": "0.0.1",
-                "model": {"channels": [4, 8, 8, 8, 8], "patch": 4, "dilations": [1, 2]},
+                "model": {"channels": [4, 8, 8, 8, 8], "patch": 4, "dilations": [1, 2], "mid_side": True},
                 "data": ["data"], "splits": "splits.json", "seed": 0,
                 "segment_frames": 32, "batch": 2, "lr": 0.003, "lr_final": 0.001, "decay_from": 0.9,
                 "max_steps": 40, "max_minutes": 3, "val_every": 20, "log_every": 10, "ckpt_minutes": 10,
@@ -96,13 +96,14 @@ class TrainSmoke(unittest.TestCase):
 
             self.assertEqual([i.name for i in m.graph.input], ["magnitude"])
             self.assertEqual([o.name for o in m.graph.output], ["masks"])
-            self.assertEqual(dims(m.graph.input[0]), ["batch", 2, "frames", 2049])
+            self.assertEqual(dims(m.graph.input[0]), ["batch", 4, "frames", 2049])
             self.assertEqual(dims(m.graph.output[0]), ["batch", 4, 2, "frames", 2049])
             self.assertEqual(m.opset_import[0].version, 17)
             with open(os.path.join(tmp, "models", "smoke.json")) as f:
                 card = json.load(f)
             self.assertEqual(card["targets"], ["vocals", "drums", "bass", "other"])
             self.assertEqual(card["frame_multiple"], 16)
+            self.assertEqual(card["input_channels"], ["left", "right", "mid", "side"])
             self.assertEqual(len(card["sha256"]), 64)
 
             sys.path.insert(0, HERE)
@@ -110,7 +111,7 @@ class TrainSmoke(unittest.TestCase):
 
             net, _ = M.load_trained(os.path.join(tmp, "models", "smoke.pt"))
             with torch.no_grad():
-                masks = net(torch.rand(1, 2, 32, 2049) * 5)
+                masks = net(torch.rand(1, 4, 32, 2049) * 5)
             self.assertEqual(tuple(masks.shape), (1, 4, 2, 32, 2049))
             self.assertTrue(torch.allclose(masks.sum(1), torch.ones(1, 2, 32, 2049), atol=1e-5))
             self.assertGreaterEqual(float(masks.min()), 0.0)
@@ -172,17 +173,36 @@ class TrainingParts(unittest.TestCase):
                          len(list(net.parameters())))
         self.assertIsInstance(train.optimiser(net, {"lr": 1e-3}), torch.optim.Adam)
 
+    def test_mid_side_inputs_are_magnitudes_of_the_sum_and_difference(self):
+        import model as M
+
+        X = torch.tensor([[[3 + 4j, 1, 2j]], [[3 + 4j, -1, 0]]], dtype=torch.complex64)  # [2 channels, 1 frame, 3 bins]
+        plain = M.build_model({"channels": [4, 8, 8, 8, 8], "dilations": [1]})
+        self.assertTrue(torch.equal(M.input_magnitudes(plain, X), X.abs()))
+        ms = M.input_magnitudes(M.build_model({"channels": [4, 8, 8, 8, 8], "dilations": [1], "mid_side": True}), X)
+        want = torch.tensor([[5, 1, 2], [5, 1, 0], [5, 0, 1], [0, 1, 1]], dtype=torch.float32)[:, None]
+        self.assertTrue(torch.allclose(ms, want))
+
     def test_complex_mse_scores_the_masked_mixture_against_the_stems(self):
         import train
+
+        class FixedMasks:
+            mid_side = False
+
+            def __init__(self, masks):
+                self.masks = masks
+
+            def __call__(self, mag):
+                return self.masks
 
         stems = torch.zeros(1, 4, 2, 8, 2049, dtype=torch.complex64)
         stems[0, 2] = torch.randn(2, 8, 2049, dtype=torch.complex64)  # only the bass plays
         one_hot = torch.zeros(1, 4, 2, 8, 2049)
         one_hot[0, 2] = 1
-        self.assertAlmostEqual(float(train.complex_mse_loss(lambda mag: one_hot, stems)), 0.0, places=6)
+        self.assertAlmostEqual(float(train.complex_mse_loss(FixedMasks(one_hot), stems)), 0.0, places=6)
         uniform = torch.full((1, 4, 2, 8, 2049), 0.25)
         # bass: (0.25 - 1)^2, three silent targets: 0.25^2 each, relative to the mixture's energy
-        self.assertAlmostEqual(float(train.complex_mse_loss(lambda mag: uniform, stems)), 0.75, places=4)
+        self.assertAlmostEqual(float(train.complex_mse_loss(FixedMasks(uniform), stems)), 0.75, places=4)
 
     def test_scaled_logits_are_renormalised_mask_powers(self):
         import model as M

@@ -61,7 +61,7 @@ def separate(model, mix):
     t = X.shape[-2]
     fm = model.frame_multiple
     pad = (-t) % fm
-    mag = torch.nn.functional.pad(X.abs(), (0, 0, 0, pad))[None]
+    mag = torch.nn.functional.pad(M.input_magnitudes(model, X), (0, 0, 0, pad))[None]
     masks = model(mag)[0, :, :, :t]  # [4, 2, T, F]
     return M.istft(masks * X[None], mix.shape[-1])
 
@@ -100,14 +100,14 @@ def previous_stage_weights(cfg, cdir):
 
 def l1_magnitude_loss(model, stems):
     """Spleeter's loss: mean |mask * |X| - |S||. stems: complex [B, 4, 2, T, F], mixture = their sum."""
-    X = M.magnitude(stems.sum(1))  # [B, 2, T, F]
-    return (model(X) * X[:, None] - M.magnitude(stems)).abs().mean()
+    mix = stems.sum(1)  # [B, 2, T, F]
+    return (model(M.input_magnitudes(model, mix)) * M.magnitude(mix)[:, None] - M.magnitude(stems)).abs().mean()
 
 
 def masked_mixture(model, stems):
     """The network's estimates: complex [B, 4, 2, T, F] masks times the mixture, and the mixture [B, 2, T, F]."""
     mix = stems.sum(1)
-    return model(M.magnitude(mix)) * mix[:, None], mix
+    return model(M.input_magnitudes(model, mix)) * mix[:, None], mix
 
 
 def relative_complex_error(est, mix, stems):

@@ -11,7 +11,8 @@ export interface ModelCard {
   sampleRate: number; // Hz
   nFft: number; // STFT window and FFT size, samples
   hop: number; // STFT hop, samples
-  inputName: string; // float32 [batch, channels, frames, nFft/2+1] raw STFT magnitudes
+  inputName: string; // float32 [batch, inputChannels.length, frames, nFft/2+1] raw STFT magnitudes
+  inputChannels: InputChannel[]; // what each channel of the input is (default left, right)
   outputName: string; // float32 [batch, targets, channels, frames, nFft/2+1] masks, >= 0, summing to 1 over targets
   frameMultiple: number; // the frames axis must be a multiple of this
   chunkFrames: number; // recommended frames per inference call (a multiple of frameMultiple)
@@ -21,6 +22,10 @@ export interface ModelCard {
   licence?: string;
   raw: Record<string, unknown>; // the whole JSON object, for display (training info, validation scores, ...)
 }
+
+/** A channel of a network's input: the magnitude STFT of the left, right, mid (L+R)/2 or side (L−R)/2 signal. */
+export type InputChannel = 'left' | 'right' | 'mid' | 'side';
+const INPUT_CHANNELS: readonly InputChannel[] = ['left', 'right', 'mid', 'side'];
 
 export const DEFAULT_INPUT_NAME = 'magnitude';
 export const DEFAULT_OUTPUT_NAME = 'masks';
@@ -73,6 +78,10 @@ export function validateModelCard(json: unknown, file: string): ModelCard {
   if (chunkFrames % frameMultiple !== 0) bad('chunk_frames', `a multiple of frame_multiple (${frameMultiple})`);
   const wiener = o.wiener_iterations;
   if (wiener !== undefined && !(typeof wiener === 'number' && Number.isInteger(wiener) && wiener >= 0)) bad('wiener_iterations', 'a non-negative integer');
+  const inputChannels = o.input_channels ?? ['left', 'right'];
+  if (!Array.isArray(inputChannels) || inputChannels.length === 0 || !inputChannels.every((c) => INPUT_CHANNELS.includes(c))) {
+    bad('input_channels', `a non-empty list of ${INPUT_CHANNELS.join(', ')}`);
+  }
   const sumToOne = o.masks_sum_to_one ?? false;
   if (typeof sumToOne !== 'boolean') bad('masks_sum_to_one', 'true or false');
   const sha256 = o.sha256;
@@ -87,6 +96,7 @@ export function validateModelCard(json: unknown, file: string): ModelCard {
     nFft,
     hop,
     inputName: str('input_name', DEFAULT_INPUT_NAME),
+    inputChannels: [...(inputChannels as InputChannel[])],
     outputName: str('output_name', DEFAULT_OUTPUT_NAME),
     frameMultiple,
     chunkFrames,

@@ -3,10 +3,9 @@
 // onnxruntime-web in the browser), so this file stays pure. Long inputs run in overlapping windows of
 // a fixed number of frames, so memory per call is bounded whatever the length.
 import type { Spectrogram } from '../dsp/spectrogram.js';
-import { magnitude } from '../dsp/stft.js';
 import type { Separator } from '../separate/separator.js';
 import { DemixError } from '../errors.js';
-import { type ModelCard, roundUp } from './card.js';
+import { type InputChannel, type ModelCard, roundUp } from './card.js';
 
 /** The part of an onnxruntime tensor this runtime uses. */
 export interface OrtTensor {
@@ -79,6 +78,28 @@ export function planFrameWindows(nFrames: number, chunk: number, context: number
   }
 }
 
+/**
+ * The network's input channels from a stereo spectrogram: [channels.length] of (nFrames * nBins) magnitudes of
+ * left, right, mid (L+R)/2 or side (L−R)/2, in the card's order.
+ */
+export function inputMagnitudes(mix: Spectrogram, channels: readonly InputChannel[]): Float32Array[] {
+  const [lr, rr] = mix.re;
+  const [li, ri] = mix.im;
+  return channels.map((name) => {
+    const [wl, wr] = CHANNEL_WEIGHTS[name];
+    const m = new Float32Array(lr.length);
+    for (let i = 0; i < m.length; i++) {
+      const re = wl * lr[i] + wr * rr[i];
+      const im = wl * li[i] + wr * ri[i];
+      m[i] = Math.sqrt(re * re + im * im);
+    }
+    return m;
+  });
+}
+
+/** Weights of the left and right spectrograms in each input channel. */
+const CHANNEL_WEIGHTS: Record<InputChannel, readonly [number, number]> = { left: [1, 0], right: [0, 1], mid: [0.5, 0.5], side: [0.5, -0.5] };
+
 /** What a Separator following `card` says of itself (all but estimate and dispose). */
 export function separatorInfo(card: ModelCard): Omit<Separator, 'estimate' | 'dispose'> {
   return {
@@ -108,13 +129,16 @@ export function createOnnxSeparator(opts: OnnxSeparatorOptions): Separator {
   const chunk = roundUp(Math.max(1, opts.chunkFrames ?? card.chunkFrames), card.frameMultiple);
   const context = opts.contextFrames ?? DEFAULT_CONTEXT_FRAMES;
 
-  /** Runs one window. mags: [ch] of (nFrames * nBins) magnitudes; returns [target][ch] of (length * nBins) for the window. */
-  async function runWindow(mags: Float32Array[], nFrames: number, w: FrameWindow): Promise<Float32Array> {
-    const nCh = mags.length;
-    const input = new Float32Array(nCh * w.length * nBins); // [1, ch, frames, bins], zero beyond nFrames
+  /**
+   * Runs one window. inputs: [input channel] of (nFrames * nBins) magnitudes; returns [target][ch] of
+   * (length * nBins) for the window, ch the mix's `nCh` channels.
+   */
+  async function runWindow(inputs: Float32Array[], nCh: number, nFrames: number, w: FrameWindow): Promise<Float32Array> {
+    const nIn = inputs.length;
+    const input = new Float32Array(nIn * w.length * nBins); // [1, input channel, frames, bins], zero beyond nFrames
     const valid = Math.max(0, Math.min(w.length, nFrames - w.start));
-    for (let c = 0; c < nCh; c++) input.set(mags[c].subarray(w.start * nBins, (w.start + valid) * nBins), c * w.length * nBins);
-    const feed = new Tensor('float32', input, [1, nCh, w.length, nBins]);
+    for (let c = 0; c < nIn; c++) input.set(inputs[c].subarray(w.start * nBins, (w.start + valid) * nBins), c * w.length * nBins);
+    const feed = new Tensor('float32', input, [1, nIn, w.length, nBins]);
     const result = await session.run({ [card.inputName]: feed });
     feed.dispose?.();
     const out = result[card.outputName];
@@ -132,12 +156,13 @@ export function createOnnxSeparator(opts: OnnxSeparatorOptions): Separator {
         throw new DemixError('BAD_MODEL', `${file}: the model expects ${nBins} frequency bins, the spectrogram has ${mix.nBins}`, file);
       }
       const nCh = mix.re.length;
-      const mags = magnitude(mix);
-      const masks = card.targets.map(() => mags.map(() => new Float32Array(mix.nFrames * nBins))); // [target][ch] of (nFrames * nBins)
+      if (nCh !== 2) throw new DemixError('BAD_MODEL', `${file}: the model separates stereo spectrograms, got ${nCh} channels`, file);
+      const inputs = inputMagnitudes(mix, card.inputChannels);
+      const masks = card.targets.map(() => mix.re.map(() => new Float32Array(mix.nFrames * nBins))); // [target][ch] of (nFrames * nBins)
       const { windows } = planFrameWindows(mix.nFrames, chunk, context, card.frameMultiple);
       for (const w of windows) {
         signal?.throwIfAborted();
-        const data = await runWindow(mags, mix.nFrames, w); // [target][ch][frame][bin] of the window
+        const data = await runWindow(inputs, nCh, mix.nFrames, w); // [target][ch][frame][bin] of the window
         const keep = (w.keepTo - w.keepFrom) * nBins;
         for (let j = 0; j < nTargets; j++) {
           for (let c = 0; c < nCh; c++) {

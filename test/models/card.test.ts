@@ -35,6 +35,8 @@ test('optional fields get defaults: names, frame multiple, chunk of about 6 s', 
   assert.equal(validateModelCard({ ...base(), wiener_iterations: 0 }, 'x.json').wienerIterations, 0);
   assert.equal(card.masksSumToOne, false);
   assert.equal(validateModelCard({ ...base(), masks_sum_to_one: true }, 'x.json').masksSumToOne, true);
+  assert.deepEqual(card.inputChannels, ['left', 'right']);
+  assert.deepEqual(validateModelCard({ ...base(), input_channels: ['left', 'right', 'mid', 'side'] }, 'x.json').inputChannels, ['left', 'right', 'mid', 'side']);
 });
 
 test('invalid cards are rejected with the field named', () => {
@@ -50,6 +52,8 @@ test('invalid cards are rejected with the field named', () => {
     ['sha256', (o) => (o.sha256 = 'abc')],
     ['wiener_iterations', (o) => (o.wiener_iterations = -1)],
     ['masks_sum_to_one', (o) => (o.masks_sum_to_one = 'yes')],
+    ['input_channels', (o) => (o.input_channels = [])],
+    ['input_channels', (o) => (o.input_channels = ['left', 'centre'])],
   ];
   for (const [field, mutate] of cases) {
     const o = base();

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { loadModelCard } from '../../src/models/card.js';
-import { createOnnxSeparator, planFrameWindows } from '../../src/models/onnx-separator.js';
+import { loadModelCard, type ModelCard } from '../../src/models/card.js';
+import { createOnnxSeparator, inputMagnitudes, type OrtSession, planFrameWindows } from '../../src/models/onnx-separator.js';
 import { isDemixError } from '../../src/errors.js';
 import { assertMaskContract, randomSpectrogram } from './helpers.js';
 
@@ -75,4 +75,39 @@ test('aborting stops between windows', async () => {
   ac.abort(new Error('stop'));
   await assert.rejects(sep.estimate(randomSpectrogram(100), ac.signal), /stop/);
   await sep.dispose?.();
+});
+
+test('input channels: magnitudes of left, right, mid (L+R)/2 and side (L-R)/2', () => {
+  // bin 0: L = 3+4i, R = 3+4i (centred); bin 1: L = 1, R = -1 (out of phase); bin 2: L = 2i, R = 0 (hard left)
+  const spec = { nFrames: 1, nBins: 3, re: [Float32Array.of(3, 1, 0), Float32Array.of(3, -1, 0)], im: [Float32Array.of(4, 0, 2), Float32Array.of(4, 0, 0)] };
+  const [left, right, mid, side] = inputMagnitudes(spec, ['left', 'right', 'mid', 'side']);
+  assert.deepEqual([...left], [5, 1, 2]);
+  assert.deepEqual([...right], [5, 1, 0]);
+  assert.deepEqual([...mid], [5, 0, 1]);
+  assert.deepEqual([...side], [0, 1, 1]);
+});
+
+test('a card with mid and side input channels feeds the network 4 channels and gets stereo masks back', async () => {
+  const card: ModelCard = { ...(await loadModelCard(TINY, (p) => readFile(p, 'utf8'))), inputChannels: ['left', 'right', 'mid', 'side'] };
+  const nFrames = 8;
+  const fed: { dims: readonly number[]; data: Float32Array }[] = []; // copies: the separator disposes its feeds
+  const session: OrtSession = {
+    inputNames: [card.inputName],
+    outputNames: [card.outputName],
+    async run(feeds) {
+      const x = feeds[card.inputName];
+      fed.push({ dims: x.dims, data: (x.data as Float32Array).slice() });
+      const [, , frames, bins] = x.dims;
+      return { [card.outputName]: new ort.Tensor('float32', new Float32Array(4 * 2 * frames * bins).fill(0.25), [1, 4, 2, frames, bins]) };
+    },
+    async release() {},
+  };
+  const spec = randomSpectrogram(nFrames, 3);
+  const sep = createOnnxSeparator({ session, Tensor: ort.Tensor, card });
+  assertMaskContract(await sep.estimate(spec), 4, nFrames, N_BINS);
+  assert.equal(fed.length, 1);
+  assert.deepEqual(fed[0].dims, [1, 4, nFrames, N_BINS]);
+  const data = fed[0].data;
+  const want = inputMagnitudes(spec, ['left', 'right', 'mid', 'side']);
+  for (let c = 0; c < 4; c++) assert.deepEqual(data.subarray(c * nFrames * N_BINS, (c + 1) * nFrames * N_BINS), want[c]);
 });
