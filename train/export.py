@@ -29,7 +29,7 @@ WIENER_ITERATIONS = 0  # measured with bench/wiener-iterations.ts on the validat
 
 def export_onnx(model, path, frames=64):
     """Writes `model` (eval mode) to `path` with dynamic batch and frames axes."""
-    example = torch.rand(1, len(input_channels(model)), frames, M.N_BINS) * 10
+    example = torch.rand(1, len(M.input_channels(model.mid_side)), frames, M.N_BINS) * 10
     tmp = f"{path}.tmp-{os.getpid()}"
     torch.onnx.export(model, example, tmp, input_names=["magnitude"], output_names=["masks"],
                       dynamic_axes={"magnitude": {0: "batch", 2: "frames"}, "masks": {0: "batch", 3: "frames"}},
@@ -45,11 +45,6 @@ def export_onnx(model, path, frames=64):
     onnx.checker.check_model(graph)
     onnx.save(graph, tmp)
     os.replace(tmp, path)
-
-
-def input_channels(model):
-    """What the channels of the network's input are (the card's input_channels; see M.input_magnitudes)."""
-    return ["left", "right", "mid", "side"] if model.mid_side else ["left", "right"]
 
 
 def sha256_of(path):
@@ -105,8 +100,8 @@ def make_card(cfg, model, onnx_path, info, old=None, run=None, exponent=1.0):
         "hop": M.HOP,
         "window": "periodic Hann; torch.stft(center=True, pad_mode='reflect', normalized=False, onesided=True)",
         "input_name": "magnitude",
-        "input_shape": ["batch", len(input_channels(model)), "frames", M.N_BINS],
-        "input_channels": input_channels(model),
+        "input_shape": ["batch", len(M.input_channels(model.mid_side)), "frames", M.N_BINS],
+        "input_channels": M.input_channels(model.mid_side),
         "input_description": "float32 raw |STFT| of the stereo 44.1 kHz mixture (left, right; mid = (left + right) / 2 "
                              "and side = (left - right) / 2 where input_channels names them), no scaling by the caller",
         "output_name": "masks",

@@ -65,7 +65,7 @@ class DemixUNet(nn.Module):
         self.frame_multiple = 2 ** self.levels
         self.in_mean = nn.Parameter(torch.zeros(self.n_used))
         self.in_scale = nn.Parameter(torch.ones(self.n_used))
-        self.stem = conv_bn(4 if mid_side else 2, channels[0], kernel=(3, patch), stride=1)
+        self.stem = conv_bn(len(input_channels(mid_side)), channels[0], kernel=(3, patch), stride=1)
         self.stem[0].stride = (1, patch)
         self.stem[0].padding = (1, 0)
         self.band_emb = nn.Parameter(torch.zeros(1, channels[0], 1, n_bands))
@@ -133,6 +133,11 @@ def build_model(cfg=None):
     return DemixUNet(channels=tuple(cfg.get("channels", (16, 32, 48, 96, 128))), patch=cfg.get("patch", 4),
                      dilations=tuple(cfg.get("dilations", (1, 2, 4, 8))), dropout=cfg.get("dropout", 0.0),
                      mid_side=cfg.get("mid_side", False))
+
+
+def input_channels(mid_side):
+    """The channels of the network's input, in order: the model card's input_channels (see input_magnitudes)."""
+    return ["left", "right", "mid", "side"] if mid_side else ["left", "right"]
 
 
 def input_magnitudes(model, X):

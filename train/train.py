@@ -100,8 +100,8 @@ def previous_stage_weights(cfg, cdir):
 
 def l1_magnitude_loss(model, stems):
     """Spleeter's loss: mean |mask * |X| - |S||. stems: complex [B, 4, 2, T, F], mixture = their sum."""
-    mix = stems.sum(1)  # [B, 2, T, F]
-    return (model(M.input_magnitudes(model, mix)) * M.magnitude(mix)[:, None] - M.magnitude(stems)).abs().mean()
+    X = M.input_magnitudes(model, stems.sum(1))  # [B, 2 or 4, T, F], left and right first
+    return (model(X) * X[:, None, :2] - M.magnitude(stems)).abs().mean()
 
 
 def masked_mixture(model, stems):

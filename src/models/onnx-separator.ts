@@ -3,6 +3,7 @@
 // onnxruntime-web in the browser), so this file stays pure. Long inputs run in overlapping windows of
 // a fixed number of frames, so memory per call is bounded whatever the length.
 import type { Spectrogram } from '../dsp/spectrogram.js';
+import { magnitude } from '../dsp/stft.js';
 import type { Separator } from '../separate/separator.js';
 import { DemixError } from '../errors.js';
 import { type InputChannel, type ModelCard, roundUp } from './card.js';
@@ -83,22 +84,17 @@ export function planFrameWindows(nFrames: number, chunk: number, context: number
  * left, right, mid (L+R)/2 or side (L−R)/2, in the card's order.
  */
 export function inputMagnitudes(mix: Spectrogram, channels: readonly InputChannel[]): Float32Array[] {
-  const [lr, rr] = mix.re;
-  const [li, ri] = mix.im;
-  return channels.map((name) => {
-    const [wl, wr] = CHANNEL_WEIGHTS[name];
-    const m = new Float32Array(lr.length);
-    for (let i = 0; i < m.length; i++) {
-      const re = wl * lr[i] + wr * rr[i];
-      const im = wl * li[i] + wr * ri[i];
-      m[i] = Math.sqrt(re * re + im * im);
-    }
-    return m;
-  });
+  const [left, right] = magnitude(mix);
+  const [mid, side] = channels.some((c) => c === 'mid' || c === 'side') ? magnitude(midSide(mix)) : [];
+  const byName: Partial<Record<InputChannel, Float32Array>> = { left, right, mid, side };
+  return channels.map((c) => byName[c]!);
 }
 
-/** Weights of the left and right spectrograms in each input channel. */
-const CHANNEL_WEIGHTS: Record<InputChannel, readonly [number, number]> = { left: [1, 0], right: [0, 1], mid: [0.5, 0.5], side: [0.5, -0.5] };
+/** The mid (L+R)/2 and side (L−R)/2 spectrograms of a stereo one. */
+function midSide(s: Spectrogram): Spectrogram {
+  const combine = ([l, r]: Float32Array[], sign: number) => l.map((x, i) => 0.5 * (x + sign * r[i]));
+  return { ...s, re: [combine(s.re, 1), combine(s.re, -1)], im: [combine(s.im, 1), combine(s.im, -1)] };
+}
 
 /** What a Separator following `card` says of itself (all but estimate and dispose). */
 export function separatorInfo(card: ModelCard): Omit<Separator, 'estimate' | 'dispose'> {
