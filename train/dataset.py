@@ -99,7 +99,7 @@ def load_clips(sources, cache_dir=DEFAULT_CACHE):
 AUDIBLE_POWER = 1e-7  # mean square of a stem below which (-70 dBFS) the sampler treats it as absent
 
 AUGMENT_DEFAULTS = {"gain_db": 6.0, "p_coherent": 0.3, "p_silence": 0.1, "p_swap": 0.5, "speed_range": 0.08,
-                    "p_speed": 0.25, "eq_db": 0.0, "p_eq": 0.0}
+                    "p_speed": 0.25, "eq_db": 0.0, "p_eq": 0.0, "p_stack": [0.0, 0.0, 0.0, 0.0], "stack_db": 6.0}
 
 
 def augment_settings(augment):
@@ -120,7 +120,9 @@ class Sampler:
     stem (+-gain_db), random channel swap, a stem silenced now and then, and with probability `p_speed` a
     resampling speed change (pitch and tempo together, +-speed_range) done on the waveform then STFT'd, and with
     probability `p_eq` a random smooth equaliser (a zero-phase gain curve over log frequency, up to about
-    +-1.8 eq_db) so that timbres the few training songs lack are seen.
+    +-1.8 eq_db) so that timbres the few training songs lack are seen. In a remixed example, target t is with
+    probability `p_stack[t]` the sum of that stem from two different clips (the second 0 to stack_db dB quieter):
+    two singers, two drum parts, two "other" parts are stems of real songs too, and the pairs multiply the few.
     A target is drawn only from clips in which that stem is audible, and coherent examples only from clips with
     all four, so partial multitracks (e.g. synthetic songs without vocals) add stems without teaching silence.
     """
@@ -141,6 +143,9 @@ class Sampler:
         self.gain_db, self.p_coherent, self.p_silence = a["gain_db"], a["p_coherent"], a["p_silence"]
         self.p_swap, self.speed_range, self.p_speed = a["p_swap"], a["speed_range"], a["p_speed"]
         self.eq_db, self.p_eq = a["eq_db"], a["p_eq"]
+        self.p_stack, self.stack_db = list(a["p_stack"]), a["stack_db"]
+        if len(self.p_stack) != 4:
+            raise ValueError(f"augment p_stack: one probability per target (4), got {self.p_stack}")
         # the equaliser's curves: cos(pi k u) for k = 1..3 over u, each bin's position on a log-frequency axis from
         # 0 (bins 0 and 1) to 1 (Nyquist): [3, bins]
         u = torch.log(torch.arange(self.bins).clamp(min=1).double()) / math.log(self.bins - 1)
@@ -176,6 +181,15 @@ class Sampler:
         r = self.rng
         return 1.0 + r.uniform(-self.speed_range, self.speed_range) if r.random() < self.p_speed else 1.0
 
+    def _segment(self, k, t):
+        """Stem t of clip k at a random offset, speed-changed now and then -> complex [2, frames, bins]."""
+        factor = self._factor()
+        if factor != 1.0:
+            return self._speed(self.waves[k][t], factor)
+        spec = self.specs[k][t]
+        o = self._offset(spec.shape[-2], self.frames)
+        return self._fit(spec[..., o:o + self.frames, :])
+
     def example(self):
         """-> complex stems [4, 2, frames, bins]."""
         r = self.rng
@@ -195,13 +209,11 @@ class Sampler:
                     parts.append(torch.zeros(2, self.frames, self.bins, dtype=torch.complex64))
                     continue
                 k = pool[int(r.integers(len(pool)))]
-                factor = self._factor()
-                if factor != 1.0:
-                    parts.append(self._speed(self.waves[k][t], factor))
-                else:
-                    spec = self.specs[k][t]
-                    o = self._offset(spec.shape[-2], self.frames)
-                    parts.append(self._fit(spec[..., o:o + self.frames, :]))
+                part = self._segment(k, t)
+                if len(pool) > 1 and r.random() < self.p_stack[t]:
+                    other = pool[(pool.index(k) + 1 + int(r.integers(len(pool) - 1))) % len(pool)]  # any clip but k
+                    part = part + self._segment(other, t) * float(10 ** (-r.uniform(0, self.stack_db) / 20))
+                parts.append(part)
             out = torch.stack(parts)
         gains = 10 ** (r.uniform(-self.gain_db, self.gain_db, size=4) / 20)
         out = out * torch.tensor(gains, dtype=torch.float32)[:, None, None, None]

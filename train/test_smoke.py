@@ -139,6 +139,27 @@ class TrainingParts(unittest.TestCase):
         for _ in range(40):
             self.assertGreater(float(sampler.example()[0].abs().sum()), 0, "vocals drawn from the clip without them")
 
+    def test_stacked_stems_sum_two_clips(self):
+        import dataset
+        import model as M
+
+        t = np.arange(SR) / SR
+        clips = {}
+        for name, hz in (("a", 430.7), ("b", 861.3)):  # bins 40 and 80 of n_fft 4096
+            c = np.random.default_rng(3).standard_normal((5, 2, SR)).astype(np.float32) * 0.01
+            c[1] = np.sin(2 * np.pi * hz * t).astype(np.float32)  # the vocals: one sine per clip
+            clips[name] = c
+        plain = dict(gain_db=0.0, p_coherent=0.0, p_silence=0.0, p_swap=0.0, p_speed=0.0)
+        for p, both in ((1.0, True), (0.0, False)):
+            sampler = dataset.Sampler(clips, 16, np.random.default_rng(4), stft=M.stft, **plain,
+                                      p_stack=[p, 0.0, 0.0, 0.0], stack_db=6.0)
+            for _ in range(10):
+                power = sampler.example()[0].abs().pow(2).mean(dim=(0, 1))  # vocals: [bins]
+                loud = [float(power[k]) > 0.01 * float(power.max()) for k in (40, 80)]
+                self.assertEqual(all(loud), both, f"p_stack {p}: sines present {loud}")
+        with self.assertRaises(ValueError):
+            dataset.Sampler(clips, 16, np.random.default_rng(4), stft=M.stft, p_stack=[0.5])
+
     def test_equaliser_is_a_smooth_bounded_gain_per_stem(self):
         import dataset
         import model as M
