@@ -208,10 +208,10 @@ class Sampler:
                 if not pool:  # no clip has this target: it stays silent
                     parts.append(torch.zeros(2, self.frames, self.bins, dtype=torch.complex64))
                     continue
-                k = pool[int(r.integers(len(pool)))]
-                part = self._segment(k, t)
+                i = int(r.integers(len(pool)))
+                part = self._segment(pool[i], t)
                 if len(pool) > 1 and r.random() < self.p_stack[t]:
-                    other = pool[(pool.index(k) + 1 + int(r.integers(len(pool) - 1))) % len(pool)]  # any clip but k
+                    other = pool[(i + 1 + int(r.integers(len(pool) - 1))) % len(pool)]  # any clip but pool[i]
                     part = part + self._segment(other, t) * float(10 ** (-r.uniform(0, self.stack_db) / 20))
                 parts.append(part)
             out = torch.stack(parts)
