@@ -7,6 +7,12 @@ import type { Spectrogram } from './spectrogram.js';
 
 export interface WienerOptions {
   eps?: number; // regularisation relative to the mixture's scale (default float32 epsilon, 1.19e-7, as norbert)
+  /**
+   * α of generalised Wiener filtering (Liutkus & Badeau 2015): each EM step takes v_j = (mean over channels of
+   * |y_j|²)^(α/2), a fractional power spectrogram. 2 (default) is norbert's power spectral density; 1 filters
+   * magnitudes, so with identical stereo images the step returns the soft masks and only R_j changes them.
+   */
+  exponent?: number;
 }
 
 const FLOAT32_EPS = 1.1920929e-7;
@@ -30,6 +36,8 @@ export function wiener(mix: Spectrogram, estimates: Float32Array[][], iterations
     }
   }
   if (!Number.isInteger(iterations) || iterations < 0) throw new DemixError('BAD_WIENER_INPUT', `Wiener iterations must be a non-negative integer, got ${iterations}`);
+  const exponent = opts.exponent ?? 2;
+  if (!(exponent > 0 && exponent <= 4)) throw new DemixError('BAD_WIENER_INPUT', `the Wiener exponent must be in (0, 4], got ${exponent}`);
   const out: Spectrogram[] = estimates.map(() => ({
     nFrames: mix.nFrames,
     nBins: mix.nBins,
@@ -52,8 +60,9 @@ export function wiener(mix: Spectrogram, estimates: Float32Array[][], iterations
   for (let it = 0; acc !== undefined; it++) {
     const cov = acc.finish(eps * scale2);
     acc = it + 1 < iterations ? next() : undefined;
-    if (nCh === 2) filterStereo(mix, out, cov, Math.sqrt(eps) * scale2, acc);
-    else filterMono(mix, out, cov, Math.sqrt(eps) * scale2, acc);
+    const reg = Math.sqrt(eps) * scale2 ** (exponent / 2); // in units of v_j
+    if (nCh === 2) filterStereo(mix, out, cov, reg, exponent / 2, acc);
+    else filterMono(mix, out, cov, reg, exponent / 2, acc);
   }
   return out;
 }
@@ -149,7 +158,7 @@ function softMasks(mix: Spectrogram, estimates: Float32Array[][], out: Spectrogr
  * Cxx = Σ_j v_j R_j + reg·I, z = Cxx⁻¹ x, y_j ← v_j R_j z. The residual x − Σ_j y_j = reg·z (the regularisation's
  * share) is given back in proportion to v_j, so Σ_j y_j = x. The new estimates feed `next` in the same pass.
  */
-function filterStereo(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], reg: number, next: SpatialCovariance | undefined): void {
+function filterStereo(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], reg: number, half: number, next: SpatialCovariance | undefined): void {
   const { nFrames, nBins } = mix;
   const nSrc = y.length;
   const v = Array.from({ length: nSrc }, () => new Float64Array(nBins)); // [source] of (nBins), this frame
@@ -169,7 +178,7 @@ function filterStereo(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], r
       const R = cov[j];
       for (let f = 0; f < nBins; f++) {
         const a = o + f;
-        const p = (yr0[a] * yr0[a] + yi0[a] * yi0[a] + yr1[a] * yr1[a] + yi1[a] * yi1[a]) / 2;
+        const p = fractionalPower((yr0[a] * yr0[a] + yi0[a] * yi0[a] + yr1[a] * yr1[a] + yi1[a] * yi1[a]) / 2, half);
         vj[f] = p;
         vTotal[f] += p;
         cxx[4 * f] += p * R[4 * f];
@@ -231,7 +240,7 @@ function filterStereo(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], r
 }
 
 /** Mono EM step: y_j ← v_j R_j / (Σ_k v_k R_k + reg) · x, the residual shared out by v_j; feeds `next`. */
-function filterMono(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], reg: number, next: SpatialCovariance | undefined): void {
+function filterMono(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], reg: number, half: number, next: SpatialCovariance | undefined): void {
   const { nFrames, nBins } = mix;
   const nSrc = y.length;
   const v = new Float64Array(nSrc);
@@ -242,7 +251,7 @@ function filterMono(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], reg
       let cxx = reg;
       let vTotal = 0;
       for (let j = 0; j < nSrc; j++) {
-        v[j] = y[j].re[0][a] * y[j].re[0][a] + y[j].im[0][a] * y[j].im[0][a];
+        v[j] = fractionalPower(y[j].re[0][a] * y[j].re[0][a] + y[j].im[0][a] * y[j].im[0][a], half);
         vTotal += v[j];
         cxx += v[j] * cov[j][4 * f];
       }
@@ -257,4 +266,9 @@ function filterMono(mix: Spectrogram, y: Spectrogram[], cov: Float64Array[], reg
     }
     if (next) for (let j = 0; j < nSrc; j++) next.add(j, y[j], t);
   }
+}
+
+/** power^half: v_j for the exponent α = 2·half (no pow call for norbert's α = 2). */
+function fractionalPower(power: number, half: number): number {
+  return half === 1 ? power : half === 0.5 ? Math.sqrt(power) : power ** half;
 }

@@ -17,6 +17,7 @@ export interface ModelCard {
   frameMultiple: number; // the frames axis must be a multiple of this
   chunkFrames: number; // recommended frames per inference call (a multiple of frameMultiple)
   wienerIterations?: number; // EM iterations of the Wiener filter measured best for this model (0 = soft masks)
+  wienerExponent?: number; // α of the Wiener filter's fractional power spectrograms measured best for this model (0, 4]
   masksSumToOne: boolean; // the network's masks sum to one by construction (a softmax over targets): not re-checked
   sha256?: string; // of the ONNX file, lower-case hex
   licence?: string;
@@ -78,6 +79,8 @@ export function validateModelCard(json: unknown, file: string): ModelCard {
   if (chunkFrames % frameMultiple !== 0) bad('chunk_frames', `a multiple of frame_multiple (${frameMultiple})`);
   const wiener = o.wiener_iterations;
   if (wiener !== undefined && !(typeof wiener === 'number' && Number.isInteger(wiener) && wiener >= 0)) bad('wiener_iterations', 'a non-negative integer');
+  const exponent = o.wiener_exponent;
+  if (exponent !== undefined && !(typeof exponent === 'number' && exponent > 0 && exponent <= 4)) bad('wiener_exponent', 'a number in (0, 4]');
   const inputChannels = o.input_channels ?? ['left', 'right'];
   if (!Array.isArray(inputChannels) || inputChannels.length === 0 || !inputChannels.every((c) => INPUT_CHANNELS.includes(c))) {
     bad('input_channels', `a non-empty list of ${INPUT_CHANNELS.join(', ')}`);
@@ -101,6 +104,7 @@ export function validateModelCard(json: unknown, file: string): ModelCard {
     frameMultiple,
     chunkFrames,
     ...(wiener !== undefined ? { wienerIterations: wiener as number } : {}),
+    ...(exponent !== undefined ? { wienerExponent: exponent as number } : {}),
     masksSumToOne: sumToOne as boolean,
     ...(sha256 !== undefined ? { sha256: (sha256 as string).toLowerCase() } : {}),
     ...(licence !== undefined ? { licence: licence as string } : {}),

@@ -104,6 +104,7 @@ export function separatorInfo(card: ModelCard): Omit<Separator, 'estimate' | 'di
     sampleRate: card.sampleRate,
     stft: { nFft: card.nFft, hop: card.hop },
     ...(card.wienerIterations !== undefined ? { wienerIterations: card.wienerIterations } : {}),
+    ...(card.wienerExponent !== undefined ? { wienerExponent: card.wienerExponent } : {}),
     masksSumToOne: card.masksSumToOne,
   };
 }

@@ -21,6 +21,7 @@ export interface PipelineOptions {
   targets?: readonly string[]; // stems to return, a subset of the separator's targets (default: all)
   twoStems?: string; // return this target and its complement (`accompaniment` for vocals, else `no_<target>`)
   wienerIterations?: number; // EM iterations of the multichannel Wiener filter; 0 = soft masks (default: the separator's, else 1)
+  wienerExponent?: number; // α of the filter's fractional power spectrograms (default: the separator's, else 2)
   chunkSeconds?: number; // longest piece processed at once (default 30 s): bounds the working memory
   overlapSeconds?: number; // overlap between consecutive chunks (default 2 s, at most half a chunk)
   onProgress?: (e: ProgressEvent) => void;
@@ -129,6 +130,7 @@ export async function separateInto(mix: Audio, sep: Separator, sinks: AudioSink[
   const keep = opts.twoStems !== undefined ? sep.targets.indexOf(opts.twoStems) : -1;
   const wanted = keep >= 0 ? [0, 1] : names.map((t) => sep.targets.indexOf(t)); // indices into the (merged) mask list
   const iterations = opts.wienerIterations ?? sep.wienerIterations ?? DEFAULT_WIENER_ITERATIONS;
+  const exponent = opts.wienerExponent ?? sep.wienerExponent;
   const n = mix.channels[0].length;
   if (n === 0) throw new DemixError('EMPTY_AUDIO', 'the mixture has no samples');
   const size = Math.max(1, Math.round((opts.chunkSeconds ?? DEFAULT_CHUNK_SECONDS) * mix.sampleRate));
@@ -168,7 +170,7 @@ export async function separateInto(mix: Audio, sep: Separator, sinks: AudioSink[
     const stems = // [stem][ch] of (length), in `wanted` order; soft masks straight into the iSTFT
       iterations === 0
         ? direct.map((j) => stft.inverse(spec, length, masks[j]))
-        : pick(wiener(spec, magnitudeEstimates(masks, spec), iterations), direct).map((s) => stft.inverse(s, length));
+        : pick(wiener(spec, magnitudeEstimates(masks, spec), iterations, { exponent }), direct).map((s) => stft.inverse(s, length));
     if (complete) stems.push(remainder(input, stems));
     report('separate', (k + 0.75) / chunks.length);
     const finished = (k + 1 < chunks.length ? chunks[k + 1].start : chunk.end) - chunk.start; // samples no later chunk touches

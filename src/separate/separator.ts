@@ -12,6 +12,8 @@ export interface Separator {
   readonly stft: StftParams;
   /** Wiener EM iterations the pipeline uses unless told otherwise (default 1; 0 = the masks as soft masks). */
   readonly wienerIterations?: number;
+  /** α of the Wiener filter's fractional power spectrograms (default 2, norbert's; see WienerOptions.exponent). */
+  readonly wienerExponent?: number;
   /** estimate's masks already sum to one per bin (a softmax over targets), so the pipeline does not re-check them. */
   readonly masksSumToOne?: boolean;
   /**

@@ -67,6 +67,43 @@ test('Wiener EM lowers the error of noisy estimates of two panned sources, and t
   assert.ok(errors[2] < errors[1], `EM x3 ${errors[2]} vs EM x1 ${errors[1]}`);
 });
 
+test('with α = 1 the stereo images alone lower the error of two panned noises sharing every bin', async () => {
+  const stft = await Stft.create({ nFft: 512, hop: 128 });
+  const r = lcg(5);
+  const swell = (phase: number) => Float32Array.from({ length: SR }, (_, i) => Math.sin((2 * Math.PI * 2 * i) / SR + phase) ** 2 * (r() - 0.5));
+  const pan = (x: Float32Array, l: number, rr: number) => [x.map((v) => v * l), x.map((v) => v * rr)];
+  const truth = [pan(swell(0), 0.95, 0.2), pan(swell(Math.PI / 2), 0.2, 0.95)].map((s) => stft.forward(s)); // loud in turn
+  const mix = add(truth[0], truth[1]);
+  const trueMags = truth.map((s) => magnitude(s));
+  const estimates = trueMags.map((m, j) => m.map((ch, c) => ch.map((v, i) => v * Math.exp(0.6 * (r() - 0.5)) + 0.5 * trueMags[1 - j][c][i])));
+  const soft = relativeError(wiener(mix, estimates, 0), truth);
+  const est = wiener(mix, estimates, 1, { exponent: 1 });
+  assertSumsToMix(est, mix);
+  const filtered = relativeError(est, truth);
+  assert.ok(filtered < 0.5 * soft, `EM x1 with α = 1 ${filtered} vs soft masks ${soft}`);
+});
+
+test('with α = 1 an EM step leaves soft masks alone where every source has the same stereo image; α = 2 sharpens them', async () => {
+  const stft = await Stft.create({ nFft: 256, hop: 64 });
+  const tones = sources().map((s) => s[0].subarray(0, 4000));
+  const mono = tones[0].map((v, i) => v + tones[1][i]);
+  const mix = stft.forward([mono, mono.map((v) => 0.5 * v)]); // one panned-mono image for both sources
+  const size = mix.nFrames * mix.nBins;
+  const r = lcg(11);
+  const share = new Float32Array(size).map(() => 0.1 + 0.8 * r()); // source 0's mask, the same in both channels
+  const mags = magnitude(mix);
+  const estimates = [share, share.map((m) => 1 - m)].map((m) => mags.map((ch) => ch.map((v, i) => v * m[i])));
+  const maskOf = (y: Spectrogram, i: number) => (y.re[0][i] * mix.re[0][i] + y.im[0][i] * mix.im[0][i]) / (mix.re[0][i] ** 2 + mix.im[0][i] ** 2);
+  const loud = Array.from({ length: size }, (_, i) => i).filter((i) => mags[0][i] > 1e-3 * Math.max(...mags[0].subarray(0, mix.nBins * 4)));
+  const [magnitudeStep] = wiener(mix, estimates, 1, { exponent: 1 });
+  const [powerStep] = wiener(mix, estimates, 1);
+  const worst = Math.max(...loud.map((i) => Math.abs(maskOf(magnitudeStep, i) - share[i])));
+  assert.ok(worst < 1e-3, `α = 1 moved a mask by ${worst}`);
+  const sharpened = loud.filter((i) => Math.abs(maskOf(powerStep, i) - share[i] ** 2 / (share[i] ** 2 + (1 - share[i]) ** 2)) < 1e-3);
+  assert.ok(sharpened.length > 0.99 * loud.length, `α = 2 gave power-ratio masks in ${sharpened.length} of ${loud.length} bins`);
+  for (const exponent of [0, -1, 5, Number.NaN]) assert.throws(() => wiener(mix, estimates, 1, { exponent }), DemixError);
+});
+
 test('soft masks follow the magnitude ratio; silent estimates split the mixture evenly; mono works; bad input is refused', async () => {
   const stft = await Stft.create({ nFft: 64, hop: 16 });
   const x = sources().map((s) => s.map((ch) => ch.subarray(0, 400)));

@@ -33,6 +33,8 @@ test('optional fields get defaults: names, frame multiple, chunk of about 6 s', 
   assert.equal(card.inputName, 'magnitude');
   assert.equal(card.wienerIterations, undefined);
   assert.equal(validateModelCard({ ...base(), wiener_iterations: 0 }, 'x.json').wienerIterations, 0);
+  assert.equal(card.wienerExponent, undefined);
+  assert.equal(validateModelCard({ ...base(), wiener_exponent: 1 }, 'x.json').wienerExponent, 1);
   assert.equal(card.masksSumToOne, false);
   assert.equal(validateModelCard({ ...base(), masks_sum_to_one: true }, 'x.json').masksSumToOne, true);
   assert.deepEqual(card.inputChannels, ['left', 'right']);
@@ -51,6 +53,8 @@ test('invalid cards are rejected with the field named', () => {
     ['name', (o) => delete o.name],
     ['sha256', (o) => (o.sha256 = 'abc')],
     ['wiener_iterations', (o) => (o.wiener_iterations = -1)],
+    ['wiener_exponent', (o) => (o.wiener_exponent = 0)],
+    ['wiener_exponent', (o) => (o.wiener_exponent = '1')],
     ['masks_sum_to_one', (o) => (o.masks_sum_to_one = 'yes')],
     ['input_channels', (o) => (o.input_channels = [])],
     ['input_channels', (o) => (o.input_channels = ['left', 'centre'])],

@@ -86,6 +86,16 @@ test('chunk plan covers the signal and cross-fade weights sum to one', () => {
   assert.deepEqual(planChunks(30, 40, 12), [{ start: 0, end: 30, fadeIn: null, fadeOut: null }]);
 });
 
+test("the Wiener exponent comes from the options, else the separator's, else 2", async () => {
+  const mix = synth(2);
+  const run = async (sep: Separator, opts: { wienerExponent?: number }) => (await separateAudio(mix, sep, { wienerIterations: 1, ...opts })).vocals.channels[0];
+  const power = await run(bandSeparator(), {});
+  const magnitudes = await run(bandSeparator(), { wienerExponent: 1 });
+  assert.ok(snr(power, magnitudes) < 60, 'α = 1 and α = 2 gave the same stem');
+  assert.deepEqual(await run({ ...bandSeparator(), wienerExponent: 1 }, {}), magnitudes);
+  assert.deepEqual(await run({ ...bandSeparator(), wienerExponent: 1 }, { wienerExponent: 2 }), power);
+});
+
 test('mixture consistency: all stems sum back to the mixture (soft masks and Wiener)', async () => {
   const mix = synth(3);
   for (const wienerIterations of [0, 1]) {
