@@ -96,6 +96,12 @@ def load_clips(sources, cache_dir=DEFAULT_CACHE):
     return {clip_name(s): load_clip(s, cache_dir) for s in sources}
 
 
+def mixture_rms_db(clips):
+    """Median over clips ({name: [5, 2, samples]}) of the RMS level (dBFS) of the sum of the stems."""
+    levels = [10 * np.log10(np.mean(np.square(c[1:].sum(axis=0), dtype=np.float64)) + 1e-20) for c in clips.values()]
+    return float(np.median(levels))
+
+
 AUDIBLE_POWER = 1e-7  # mean square of a stem below which (-70 dBFS) the sampler treats it as absent
 
 AUGMENT_DEFAULTS = {"gain_db": 6.0, "p_coherent": 0.3, "p_silence": 0.1, "p_swap": 0.5, "speed_range": 0.08,

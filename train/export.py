@@ -74,6 +74,17 @@ def previous_stages(cfg, old):
     return {"previous_stages": stages + [{k: before[k] for k in keep if k in before}]}
 
 
+def input_level(info, old):
+    """The card's input_rms_db: the training mixtures' level train.py recorded, else the replaced card's."""
+    level = info.get("input_rms_db", (old or {}).get("input_rms_db"))
+    if level is None:
+        return {}
+    return {"input_rms_db": level,
+            "input_rms_db_description": "median RMS level (dBFS) of the training mixtures; the runtime scales each "
+                                        "song's input magnitudes by one factor to bring its RMS to it (masks apply to "
+                                        "the song as it is)"}
+
+
 def make_card(cfg, model, onnx_path, info, old=None, run=None, exponent=1.0):
     """The model card; info: the exported weights' record (step, minutes, val_sdr), run: the run's checkpoint,
     exponent: the mask exponent folded into the ONNX file's head."""
@@ -117,6 +128,7 @@ def make_card(cfg, model, onnx_path, info, old=None, run=None, exponent=1.0):
         "chunk_frames": CHUNK_FRAMES,
         "wiener_iterations": WIENER_ITERATIONS,
         "wiener_exponent": WIENER_EXPONENT,
+        **input_level(info, old),
         "normalisation": "inside the network: log1p(|X|) of bins 0..2047, minus a learnt per-bin mean, times a learnt "
                          "per-bin scale (initialised from training-mixture statistics); bin 2048 (Nyquist) takes "
                          "the mask of bin 2047",

@@ -105,6 +105,9 @@ class TrainSmoke(unittest.TestCase):
             self.assertEqual(card["frame_multiple"], 16)
             self.assertEqual(card["input_channels"], ["left", "right", "mid", "side"])
             self.assertEqual(len(card["sha256"]), 64)
+            stems = [wavfile.read(os.path.join(data, "Synth A - One", f"{n}.wav"))[1] for n in ("vocals", "drums", "bass", "other")]
+            level = 10 * np.log10(np.mean(np.square(sum(stems), dtype=np.float64)))  # the one training clip's mixture
+            self.assertLess(abs(card["input_rms_db"] - level), 0.051, f"card level {card['input_rms_db']}, clip {level:.2f} dBFS")
 
             sys.path.insert(0, HERE)
             import model as M

@@ -250,6 +250,7 @@ def main():
     print(f"{len(train)} train, {len(valid)} valid clips (decoded/cached in {time.time() - t0:.1f} s)", flush=True)
     if not train:
         sys.exit("no training clips left after removing the validation split")
+    level = {"input_rms_db": round(dataset.mixture_rms_db(train), 1)}  # the card's level the runtime brings songs to
 
     torch.manual_seed(cfg["seed"])
     model = M.build_model(cfg["model"])
@@ -319,7 +320,7 @@ def main():
         if avg > best:
             best = avg
             save_atomic({"model": scored.state_dict(), "config": cfg, "step": step, "val_sdr": med,
-                         "val_sdr_avg": avg, "minutes": elapsed / 60}, os.path.join(out, "best.pt"))
+                         "val_sdr_avg": avg, "minutes": elapsed / 60, **level}, os.path.join(out, "best.pt"))
             row["best"] = 1
             checkpoint()
         print(f"step {step} val " + " ".join(f"{t} {v:.2f}" for t, v in med.items()) + f" avg {avg:.2f}", flush=True)
@@ -361,7 +362,7 @@ def main():
         log(row)
     checkpoint()
     if not valid:  # no validation: the last weights are the best we know
-        save_atomic({"model": kept_weights(), "config": cfg, "step": step, "minutes": elapsed / 60},
+        save_atomic({"model": kept_weights(), "config": cfg, "step": step, "minutes": elapsed / 60, **level},
                     os.path.join(out, "best.pt"))
     print(f"done: step {step}, {elapsed / 60:.1f} min, best val avg {best:.2f} dB", flush=True)
 

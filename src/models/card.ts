@@ -18,6 +18,7 @@ export interface ModelCard {
   chunkFrames: number; // recommended frames per inference call (a multiple of frameMultiple)
   wienerIterations?: number; // EM iterations of the Wiener filter measured best for this model (0 = soft masks)
   wienerExponent?: number; // α of the Wiener filter's fractional power spectrograms measured best for this model (0, 4]
+  inputRmsDb?: number; // RMS level (dBFS) of the training mixtures: songs are brought to it before the network
   masksSumToOne: boolean; // the network's masks sum to one by construction (a softmax over targets): not re-checked
   sha256?: string; // of the ONNX file, lower-case hex
   licence?: string;
@@ -81,6 +82,8 @@ export function validateModelCard(json: unknown, file: string): ModelCard {
   if (wiener !== undefined && !(typeof wiener === 'number' && Number.isInteger(wiener) && wiener >= 0)) bad('wiener_iterations', 'a non-negative integer');
   const exponent = o.wiener_exponent;
   if (exponent !== undefined && !(typeof exponent === 'number' && exponent > 0 && exponent <= 4)) bad('wiener_exponent', 'a number in (0, 4]');
+  const level = o.input_rms_db;
+  if (level !== undefined && !(typeof level === 'number' && level <= 0 && level > -120)) bad('input_rms_db', 'a level in dBFS, in (-120, 0]');
   const inputChannels = o.input_channels ?? ['left', 'right'];
   if (!Array.isArray(inputChannels) || inputChannels.length === 0 || !inputChannels.every((c) => INPUT_CHANNELS.includes(c))) {
     bad('input_channels', `a non-empty list of ${INPUT_CHANNELS.join(', ')}`);
@@ -105,6 +108,7 @@ export function validateModelCard(json: unknown, file: string): ModelCard {
     chunkFrames,
     ...(wiener !== undefined ? { wienerIterations: wiener as number } : {}),
     ...(exponent !== undefined ? { wienerExponent: exponent as number } : {}),
+    ...(level !== undefined ? { inputRmsDb: level as number } : {}),
     masksSumToOne: sumToOne as boolean,
     ...(sha256 !== undefined ? { sha256: (sha256 as string).toLowerCase() } : {}),
     ...(licence !== undefined ? { licence: licence as string } : {}),

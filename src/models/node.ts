@@ -79,9 +79,9 @@ async function openWorkerSeparator(setup: WorkerSetup): Promise<Separator> {
   });
   return {
     ...separatorInfo(setup.card),
-    async estimate(mix, signal) {
+    async estimate(mix, signal, gain) {
       signal?.throwIfAborted();
-      const reply = await rpc.request({ estimate: { nFrames: mix.nFrames, nBins: mix.nBins, re: mix.re, im: mix.im } });
+      const reply = await rpc.request({ estimate: { nFrames: mix.nFrames, nBins: mix.nBins, re: mix.re, im: mix.im }, gain });
       if ('error' in reply) {
         const e = revive(reply.error);
         throw e instanceof DemixError ? e : new DemixError('BAD_MODEL', `${setup.file}: onnxruntime failed: ${e.message.split('\n')[0]}`, setup.file);

@@ -105,6 +105,7 @@ export function separatorInfo(card: ModelCard): Omit<Separator, 'estimate' | 'di
     stft: { nFft: card.nFft, hop: card.hop },
     ...(card.wienerIterations !== undefined ? { wienerIterations: card.wienerIterations } : {}),
     ...(card.wienerExponent !== undefined ? { wienerExponent: card.wienerExponent } : {}),
+    ...(card.inputRmsDb !== undefined ? { inputRmsDb: card.inputRmsDb } : {}),
     masksSumToOne: card.masksSumToOne,
   };
 }
@@ -148,13 +149,14 @@ export function createOnnxSeparator(opts: OnnxSeparatorOptions): Separator {
 
   return {
     ...separatorInfo(card),
-    async estimate(mix: Spectrogram, signal?: AbortSignal): Promise<Float32Array[][]> {
+    async estimate(mix: Spectrogram, signal?: AbortSignal, gain = 1): Promise<Float32Array[][]> {
       if (mix.nBins !== nBins) {
         throw new DemixError('BAD_MODEL', `${file}: the model expects ${nBins} frequency bins, the spectrogram has ${mix.nBins}`, file);
       }
       const nCh = mix.re.length;
       if (nCh !== 2) throw new DemixError('BAD_MODEL', `${file}: the model separates stereo spectrograms, got ${nCh} channels`, file);
       const inputs = inputMagnitudes(mix, card.inputChannels);
+      if (gain !== 1) for (const x of inputs) for (let i = 0; i < x.length; i++) x[i] *= gain;
       const masks = card.targets.map(() => mix.re.map(() => new Float32Array(mix.nFrames * nBins))); // [target][ch] of (nFrames * nBins)
       const { windows } = planFrameWindows(mix.nFrames, chunk, context, card.frameMultiple);
       for (const w of windows) {

@@ -15,8 +15,8 @@ export interface WorkerSetup {
   contextFrames?: number;
   file: string; // the model path, for error messages
 }
-/** A spectrogram chunk to estimate masks for: [ch] of (nFrames * nBins), copied across. */
-export type WorkerRequest = { estimate: { nFrames: number; nBins: number; re: Float32Array[]; im: Float32Array[] } } | { release: true }; // posted with an id
+/** A spectrogram chunk to estimate masks for: [ch] of (nFrames * nBins), copied across; gain as Separator.estimate's. */
+export type WorkerRequest = { estimate: { nFrames: number; nBins: number; re: Float32Array[]; im: Float32Array[] }; gain?: number } | { release: true }; // posted with an id
 export type WorkerReply = { id: number; masks: Float32Array[][] } | { id: number; error: PlainError }; // masks: [target][ch], transferred
 export type WorkerReady = { ready: true }; // the first message, or:
 export type WorkerLoadError = { loadError: PlainError };
@@ -28,7 +28,7 @@ try {
   const session = await ort.InferenceSession.create(setup.model, setup.options);
   const separator = createOnnxSeparator({ ...setup, session, Tensor: ort.Tensor });
   serveRequests<WorkerRequest, { masks: Float32Array[][] }>(
-    async (m) => ('release' in m ? (await separator.dispose?.(), { masks: [] }) : { masks: await separator.estimate(m.estimate) }),
+    async (m) => ('release' in m ? (await separator.dispose?.(), { masks: [] }) : { masks: await separator.estimate(m.estimate, undefined, m.gain) }),
     { transfer: (r) => r.masks.flat().map((x) => x.buffer as ArrayBuffer) },
   );
   port.postMessage({ ready: true } satisfies WorkerReady);

@@ -31,6 +31,25 @@ export interface PipelineOptions {
 export const DEFAULT_CHUNK_SECONDS = 30;
 export const DEFAULT_OVERLAP_SECONDS = 2;
 export const DEFAULT_WIENER_ITERATIONS = 1;
+/** Bound on the level normalisation's gain, dB either way: digital near-silence is not raised to music level. */
+export const MAX_LEVEL_GAIN_DB = 40;
+
+/**
+ * The factor that brings the mixture's RMS level (over all its samples and channels) to `targetDb` dBFS, within
+ * ±MAX_LEVEL_GAIN_DB; 1 without a target or for silence. The same factor for every chunk of a song.
+ */
+export function levelGain(mix: Audio, targetDb: number | undefined): number {
+  if (targetDb === undefined) return 1;
+  let energy = 0;
+  let count = 0;
+  for (const x of mix.channels) {
+    for (let i = 0; i < x.length; i++) energy += x[i] * x[i];
+    count += x.length;
+  }
+  if (!(energy > 0)) return 1;
+  const db = targetDb - 10 * Math.log10(energy / count);
+  return 10 ** (Math.max(-MAX_LEVEL_GAIN_DB, Math.min(MAX_LEVEL_GAIN_DB, db)) / 20);
+}
 
 /** Name of the complement stem in two-stem mode. */
 export function complementName(target: string): string {
@@ -131,6 +150,7 @@ export async function separateInto(mix: Audio, sep: Separator, sinks: AudioSink[
   const wanted = keep >= 0 ? [0, 1] : names.map((t) => sep.targets.indexOf(t)); // indices into the (merged) mask list
   const iterations = opts.wienerIterations ?? sep.wienerIterations ?? DEFAULT_WIENER_ITERATIONS;
   const exponent = opts.wienerExponent ?? sep.wienerExponent;
+  const gain = levelGain(mix, sep.inputRmsDb);
   const n = mix.channels[0].length;
   if (n === 0) throw new DemixError('EMPTY_AUDIO', 'the mixture has no samples');
   const size = Math.max(1, Math.round((opts.chunkSeconds ?? DEFAULT_CHUNK_SECONDS) * mix.sampleRate));
@@ -146,7 +166,7 @@ export async function separateInto(mix: Audio, sep: Separator, sinks: AudioSink[
   const start = (k: number) => {
     const input = mix.channels.map((x) => padTo(x.subarray(chunks[k].start, chunks[k].end), sep.stft.nFft)); // [ch] of (length)
     const spec = stft.forward(input);
-    const masks = sep.estimate(spec, signal);
+    const masks = sep.estimate(spec, signal, gain);
     masks.catch(() => {}); // awaited below; a failure while chunk k-1 is still busy is not unhandled
     return { input, spec, masks };
   };

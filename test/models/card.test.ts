@@ -35,6 +35,8 @@ test('optional fields get defaults: names, frame multiple, chunk of about 6 s', 
   assert.equal(validateModelCard({ ...base(), wiener_iterations: 0 }, 'x.json').wienerIterations, 0);
   assert.equal(card.wienerExponent, undefined);
   assert.equal(validateModelCard({ ...base(), wiener_exponent: 1 }, 'x.json').wienerExponent, 1);
+  assert.equal(card.inputRmsDb, undefined);
+  assert.equal(validateModelCard({ ...base(), input_rms_db: -16.5 }, 'x.json').inputRmsDb, -16.5);
   assert.equal(card.masksSumToOne, false);
   assert.equal(validateModelCard({ ...base(), masks_sum_to_one: true }, 'x.json').masksSumToOne, true);
   assert.deepEqual(card.inputChannels, ['left', 'right']);
@@ -55,6 +57,8 @@ test('invalid cards are rejected with the field named', () => {
     ['wiener_iterations', (o) => (o.wiener_iterations = -1)],
     ['wiener_exponent', (o) => (o.wiener_exponent = 0)],
     ['wiener_exponent', (o) => (o.wiener_exponent = '1')],
+    ['input_rms_db', (o) => (o.input_rms_db = 3)],
+    ['input_rms_db', (o) => (o.input_rms_db = '-16')],
     ['masks_sum_to_one', (o) => (o.masks_sum_to_one = 'yes')],
     ['input_channels', (o) => (o.input_channels = [])],
     ['input_channels', (o) => (o.input_channels = ['left', 'centre'])],

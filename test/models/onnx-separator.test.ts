@@ -87,11 +87,11 @@ test('input channels: magnitudes of left, right, mid (L+R)/2 and side (L-R)/2', 
   assert.deepEqual([...side], [0, 1, 1]);
 });
 
-test('a card with mid and side input channels feeds the network 4 channels and gets stereo masks back', async () => {
-  const card: ModelCard = { ...(await loadModelCard(TINY, (p) => readFile(p, 'utf8'))), inputChannels: ['left', 'right', 'mid', 'side'] };
-  const nFrames = 8;
-  const fed: { dims: readonly number[]; data: Float32Array }[] = []; // copies: the separator disposes its feeds
-  const session: OrtSession = {
+type Feed = { dims: readonly number[]; data: Float32Array };
+
+/** A session for `card` that keeps copies of its feeds in `fed` (the separator disposes them) and returns even masks. */
+function recordingSession(card: ModelCard, fed: Feed[]): OrtSession {
+  return {
     inputNames: [card.inputName],
     outputNames: [card.outputName],
     async run(feeds) {
@@ -102,8 +102,28 @@ test('a card with mid and side input channels feeds the network 4 channels and g
     },
     async release() {},
   };
+}
+
+test('a gain scales the magnitudes the network is fed, and the card\'s training level reaches the separator', async () => {
+  const card: ModelCard = { ...(await loadModelCard(TINY, (p) => readFile(p, 'utf8'))), inputRmsDb: -16.5 };
+  const fed: Feed[] = [];
+  const sep = createOnnxSeparator({ session: recordingSession(card, fed), Tensor: ort.Tensor, card });
+  assert.equal(sep.inputRmsDb, -16.5);
+  const spec = randomSpectrogram(8, 5);
+  await sep.estimate(spec);
+  await sep.estimate(spec, undefined, 3);
+  const [plain, louder] = fed.map((f) => f.data);
+  let worst = 0;
+  for (let i = 0; i < plain.length; i++) worst = Math.max(worst, Math.abs(louder[i] - 3 * plain[i]) / (1e-6 + 3 * plain[i]));
+  assert.ok(worst < 1e-6, `relative difference ${worst}`);
+});
+
+test('a card with mid and side input channels feeds the network 4 channels and gets stereo masks back', async () => {
+  const card: ModelCard = { ...(await loadModelCard(TINY, (p) => readFile(p, 'utf8'))), inputChannels: ['left', 'right', 'mid', 'side'] };
+  const nFrames = 8;
+  const fed: Feed[] = [];
   const spec = randomSpectrogram(nFrames, 3);
-  const sep = createOnnxSeparator({ session, Tensor: ort.Tensor, card });
+  const sep = createOnnxSeparator({ session: recordingSession(card, fed), Tensor: ort.Tensor, card });
   assertMaskContract(await sep.estimate(spec), 4, nFrames, N_BINS);
   assert.equal(fed.length, 1);
   assert.deepEqual(fed[0].dims, [1, 4, nFrames, N_BINS]);

@@ -30,6 +30,25 @@ async function meanSdr(model: string, clips: string[]): Promise<number> {
 
 const skip = !existsSync(DATA) ? 'no ../shared MUSDB clips' : !existsSync(shippedModelPath()) ? 'no shipped model' : false;
 
+test('demix-4s separates a quiet copy of a song as it does the song (the card\'s level normalisation)', { skip }, async () => {
+  const file = await readStemFile(`${DATA}${VALID[0]}.stem.mp4`);
+  const quiet = { ...file.mixture, channels: file.mixture.channels.map((x) => x.map((v) => v * 0.05)) }; // -26 dB
+  const loud = (await separate(file.mixture, { model: 'demix-4s' })).stems;
+  const soft = (await separate(quiet, { model: 'demix-4s' })).stems;
+  for (const [name, audio] of Object.entries(loud)) {
+    audio.channels.forEach((x, c) => {
+      const y = soft[name].channels[c];
+      let err = 0;
+      let ref = 0;
+      for (let i = 0; i < x.length; i++) {
+        err += (x[i] - y[i] / 0.05) ** 2;
+        ref += x[i] ** 2;
+      }
+      assert.ok(10 * Math.log10(ref / err) > 50, `${name} channel ${c}: ${(10 * Math.log10(ref / err)).toFixed(1)} dB from the loud copy's`);
+    });
+  }
+});
+
 test('demix-4s beats the classical separator on the validation clips by a clear margin', { skip }, async (t) => {
   const model = await meanSdr('demix-4s', VALID);
   const classic = await meanSdr('classic', VALID);

@@ -4,7 +4,7 @@ import type { Audio } from '../../src/audio/audio.js';
 import type { Spectrogram } from '../../src/dsp/spectrogram.js';
 import { DEFAULT_STFT } from '../../src/dsp/spectrogram.js';
 import { normaliseMasks } from '../../src/separate/masks.js';
-import { planChunks, separateAudio, separateInto } from '../../src/separate/pipeline.js';
+import { levelGain, MAX_LEVEL_GAIN_DB, planChunks, separateAudio, separateInto } from '../../src/separate/pipeline.js';
 import type { ProgressEvent } from '../../src/separate/pipeline.js';
 import type { Separator } from '../../src/separate/separator.js';
 import { TARGETS } from '../../src/separate/separator.js';
@@ -32,15 +32,16 @@ function synth(seconds: number): Audio {
 
 /**
  * A frame-local separator for testing: each target owns a smooth frequency band, weighted by the bin's
- * magnitude, so its masks depend only on the bin itself (chunking cannot change them).
+ * magnitude, so its masks depend only on the bin itself (chunking cannot change them). `levelled`: the first
+ * target's weight alone grows with the magnitude (times estimate's gain), so the masks depend on the level.
  */
-function bandSeparator(): Separator {
+function bandSeparator(levelled = false): Separator {
   return {
     name: 'bands',
     targets: TARGETS,
     sampleRate: RATE,
     stft: DEFAULT_STFT,
-    async estimate(mix: Spectrogram) {
+    async estimate(mix: Spectrogram, _signal?: AbortSignal, gain = 1) {
       return TARGETS.map((_, j) =>
         mix.re.map((re, c) => {
           const im = mix.im[c];
@@ -49,7 +50,8 @@ function bandSeparator(): Separator {
             const f = i % mix.nBins;
             const centre = [300, 60, 5, 1200][j];
             const band = Math.exp(-((Math.log((f + 1) / centre)) ** 2));
-            m[i] = band * (0.5 + Math.sqrt(re[i] * re[i] + im[i] * im[i]));
+            const weight = 0.5 + gain * Math.sqrt(re[i] * re[i] + im[i] * im[i]);
+            m[i] = band * (levelled && j > 0 ? 1 : weight);
           }
           return m;
         }),
@@ -94,6 +96,29 @@ test("the Wiener exponent comes from the options, else the separator's, else 2",
   assert.ok(snr(power, magnitudes) < 60, 'α = 1 and α = 2 gave the same stem');
   assert.deepEqual(await run({ ...bandSeparator(), wienerExponent: 1 }, {}), magnitudes);
   assert.deepEqual(await run({ ...bandSeparator(), wienerExponent: 1 }, { wienerExponent: 2 }), power);
+});
+
+test('level gain: brings the RMS over all samples to the target, 1 without a target or for silence, bounded', () => {
+  const mix = synth(1);
+  const rmsDb = (a: Audio) => 10 * Math.log10(a.channels.flatMap((x) => Array.from(x)).reduce((s, v) => s + v * v, 0) / (2 * a.channels[0].length));
+  const g = levelGain(mix, -30);
+  assert.ok(Math.abs(rmsDb({ ...mix, channels: mix.channels.map((x) => x.map((v) => v * g)) }) + 30) < 1e-3);
+  assert.equal(levelGain(mix, undefined), 1);
+  assert.equal(levelGain({ sampleRate: RATE, channels: [new Float32Array(99), new Float32Array(99)] }, -16), 1);
+  const faint = { sampleRate: RATE, channels: [new Float32Array(99).fill(1e-6), new Float32Array(99).fill(1e-6)] };
+  assert.ok(Math.abs(20 * Math.log10(levelGain(faint, 0)) - MAX_LEVEL_GAIN_DB) < 1e-9);
+});
+
+test('with a training level, a quiet and a loud copy of a song give the same stems to scale (level normalisation)', async () => {
+  const mix = synth(3);
+  const quiet = { ...mix, channels: mix.channels.map((x) => x.map((v) => v * 0.05)) };
+  const worstDb = async (sep: Separator) => {
+    const loud = await separateAudio(mix, sep, { wienerIterations: 0 });
+    const soft = await separateAudio(quiet, sep, { wienerIterations: 0 });
+    return Math.min(...TARGETS.flatMap((t) => [0, 1].map((c) => snr(loud[t].channels[c], soft[t].channels[c].map((v) => v / 0.05)))));
+  };
+  assert.ok((await worstDb({ ...bandSeparator(true), inputRmsDb: -20 })) > 60);
+  assert.ok((await worstDb(bandSeparator(true))) < 30, 'the test separator must depend on the level');
 });
 
 test('mixture consistency: all stems sum back to the mixture (soft masks and Wiener)', async () => {
