@@ -3,19 +3,9 @@ import assert from 'node:assert/strict';
 import { Stft } from '../../src/dsp/stft.js';
 import { centreMasks } from '../../src/dsp/midside.js';
 import { DemixError } from '../../src/errors.js';
-import { noise } from './signals.js';
+import { noise, snrDb } from './signals.js';
 
 const sum = (a: Float32Array, b: Float32Array) => a.map((v, i) => v + b[i]);
-
-function snrDb(ref: Float32Array, est: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < ref.length; i++) {
-    num += ref[i] ** 2;
-    den += (ref[i] - est[i]) ** 2;
-  }
-  return 10 * Math.log10(num / den);
-}
 
 test('centre masks extract the common part of two channels better than the mid signal', async () => {
   const n = 16000;

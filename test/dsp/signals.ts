@@ -21,6 +21,17 @@ export function base64Floats(b64: string): Float32Array {
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
+/** Signal-to-error ratio of `est` against `ref`, dB (an error of 0 counts as 1e-30). */
+export function snrDb(ref: ArrayLike<number>, est: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < ref.length; i++) {
+    num += ref[i] ** 2;
+    den += (ref[i] - est[i]) ** 2;
+  }
+  return 10 * Math.log10(num / Math.max(den, 1e-30));
+}
+
 /** max |a − b| / max |b|. */
 export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let err = 0;

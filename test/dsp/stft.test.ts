@@ -3,17 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Stft, magnitude, hannWindow, frameCount } from '../../src/dsp/stft.js';
 import { DemixError } from '../../src/errors.js';
-import { base64Floats as f32, maxRelativeError, noise } from './signals.js';
-
-function snrDb(ref: Float32Array, est: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < ref.length; i++) {
-    num += ref[i] * ref[i];
-    den += (ref[i] - est[i]) ** 2;
-  }
-  return 10 * Math.log10(num / den);
-}
+import { base64Floats as f32, maxRelativeError, noise, snrDb } from './signals.js';
 
 test('STFT → iSTFT reconstructs stereo audio at more than 100 dB SNR', async () => {
   const stft = await Stft.create();
