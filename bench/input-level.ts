@@ -3,9 +3,13 @@
 // as it is, and the clips folded to mono (L = R = (L + R) / 2).
 // Run: npx tsx bench/input-level.ts [--model demix-4s] [--split train/splits.json] [--dataset DIR]
 import type { Audio } from '../src/audio/audio.js';
+import { dbToGain } from '../src/dsp/limiter.js';
 import { compareOnValidation, type Variant } from './lib/validation.js';
 
-const scaled = (db: number) => (a: Audio): Audio => ({ ...a, channels: a.channels.map((x) => x.map((v) => v * 10 ** (db / 20))) });
+const scaled = (db: number) => {
+  const gain = dbToGain(db);
+  return (a: Audio): Audio => ({ ...a, channels: a.channels.map((x) => x.map((v) => v * gain)) });
+};
 const mono = (a: Audio): Audio => {
   const m = a.channels[0].map((v, i) => 0.5 * (v + a.channels[1][i]));
   return { ...a, channels: [m, m.slice()] };

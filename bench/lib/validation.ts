@@ -46,11 +46,13 @@ export async function compareOnValidation(variants: Variant[]): Promise<void> {
   try {
     for (const clip of clips) {
       const file = await readStemFile(join(values.dataset, clip));
+      const mixture = roundToPcm16(file.mixture);
+      const truth = Object.entries(file.stems).map(([k, a]) => [k, roundToPcm16(a)] as const);
       for (const v of variants) {
-        const change = (a: Audio) => (v.clip ?? ((x: Audio) => x))(roundToPcm16(a));
-        const stems = Object.fromEntries(Object.entries(file.stems).map(([k, a]) => [k, change(a)]));
+        const change = v.clip ?? ((x: Audio) => x);
+        const stems = Object.fromEntries(truth.map(([k, a]) => [k, change(a)]));
         const t0 = performance.now();
-        const result = await separate(change(file.mixture), { ...v.options, model: v.separator?.(sep) ?? sep });
+        const result = await separate(change(mixture), { ...v.options, model: v.separator?.(sep) ?? sep });
         seconds[v.label] += (performance.now() - t0) / 1000;
         const estimates: Record<string, Audio> = Object.fromEntries(SOURCES.map((s) => [s, result.stems[s]]));
         scored[v.label].push(scoreTrack(clip, stems, estimates, (m) => process.stderr.write(`${m}\n`)));

@@ -57,10 +57,10 @@ export function wiener(mix: Spectrogram, estimates: Float32Array[][], iterations
   }
   const scale2 = Math.max(1, Math.sqrt(peak) / 10) ** 2;
   const eps = opts.eps ?? FLOAT32_EPS;
+  const reg = Math.sqrt(eps) * scale2 ** (exponent / 2); // the filter's regularisation, in units of v_j
   for (let it = 0; acc !== undefined; it++) {
     const cov = acc.finish(eps * scale2);
     acc = it + 1 < iterations ? next() : undefined;
-    const reg = Math.sqrt(eps) * scale2 ** (exponent / 2); // in units of v_j
     if (nCh === 2) filterStereo(mix, out, cov, reg, exponent / 2, acc);
     else filterMono(mix, out, cov, reg, exponent / 2, acc);
   }

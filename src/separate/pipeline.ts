@@ -5,6 +5,7 @@ import type { Audio, AudioSink } from '../audio/audio.js';
 import { lengthOf } from '../audio/audio.js';
 import { AudioCollector } from '../audio/collect.js';
 import type { Spectrogram } from '../dsp/spectrogram.js';
+import { dbToGain } from '../dsp/limiter.js';
 import { Stft, magnitude } from '../dsp/stft.js';
 import { wiener } from '../dsp/wiener.js';
 import { DemixError } from '../errors.js';
@@ -48,7 +49,7 @@ export function levelGain(mix: Audio, targetDb: number | undefined): number {
   }
   if (!(energy > 0)) return 1;
   const db = targetDb - 10 * Math.log10(energy / count);
-  return 10 ** (Math.max(-MAX_LEVEL_GAIN_DB, Math.min(MAX_LEVEL_GAIN_DB, db)) / 20);
+  return dbToGain(Math.max(-MAX_LEVEL_GAIN_DB, Math.min(MAX_LEVEL_GAIN_DB, db)));
 }
 
 /** Name of the complement stem in two-stem mode. */
