@@ -85,27 +85,91 @@ def input_level(info, old):
                                         "the song as it is)"}
 
 
-def make_card(cfg, model, onnx_path, info, old=None, run=None, exponent=1.0):
-    """The model card; info: the exported weights' record (step, minutes, val_sdr), run: the run's checkpoint,
-    exponent: the mask exponent folded into the ONNX file's head."""
-    run = run or {}
-    aug = dataset.augment_settings(cfg.get("augment", {}))
-    n_params = M.param_count(model)
+def architecture(cfg, model):
+    """The card's description of one U-Net of config `cfg`."""
     ch = cfg["model"]["channels"]
+    return {
+        "type": "U-Net (shared encoder/decoder, one 1x1 head for all 4 targets, softmax over targets)",
+        "detail": f"frequency cut into {model.n_used // model.patch} bands of {model.patch} bins by a strided conv "
+                  f"+ learnt band embedding; {model.levels} levels with channels {ch}, each 3x3 conv + BN + ReLU "
+                  f"and a 2x2 stride-2 conv (time and frequency); bottleneck: dilated time convs "
+                  f"{cfg['model']['dilations']} + a fully connected layer across frequency"
+                  + (f" (dropout {cfg['model']['dropout']} on its input while training)"
+                     if cfg["model"].get("dropout") else "") + "; transposed-conv "
+                  f"decoder with additive skips"
+                  + ("; inputs: the magnitudes of left, right, mid and side" if model.mid_side else ""),
+        "parameters": M.param_count(model),
+    }
+
+
+def training(cfg, info, run):
+    """The card's record of how one network of config `cfg` was trained; info: its weights' record, run: its
+    run's checkpoint (step, elapsed)."""
+    aug = dataset.augment_settings(cfg.get("augment", {}))
+    return {
+        "data": cfg.get("data_description", ", ".join(cfg.get("data", []))),
+        "augmentation": "stems remixed across tracks (all 4 from one clip with probability {p_coherent}), random "
+                        "gains +-{gain_db} dB, channel swap (p {p_swap}), random crops, resampling speed change "
+                        "(pitch and tempo) +-{speed_pct:.0f}% on a fraction {p_speed} of stems, stems silenced "
+                        "(p {p_silence})".format(speed_pct=100 * aug["speed_range"], **aug)
+                        + ("; a random smooth equaliser per stem (three cosines over log frequency, amplitudes "
+                           "up to {eq_db} dB / order) on a fraction {p_eq} of stems".format(**aug)
+                           if aug["p_eq"] else ""),
+        "segment_frames": cfg["segment_frames"],
+        "batch": cfg["batch"],
+        "optimiser": ("Adam" if not cfg.get("weight_decay") else
+                      f"AdamW (weight decay {cfg['weight_decay']} on conv and linear weights)")
+                     + f", lr {cfg['lr']} then exponential decay to {cfg['lr_final']} over the last "
+                     f"{100 * (1 - cfg['decay_from']):.0f}% of the run"
+                     + (f"; weights exported as their moving average (decay {cfg['ema_decay']} per step)"
+                        if cfg.get("ema_decay") else ""),
+        "loss": train.LOSSES[cfg.get("loss", "l1_magnitude")][1],
+        "command": reproduce_command(cfg),
+        "steps": run.get("step", info.get("step")),
+        "minutes": round(float(run.get("elapsed", info.get("minutes", 0) * 60)) / 60, 1),
+        "hardware": "2 CPU cores shared with other jobs, torch.set_num_threads(2), PyTorch " + torch.__version__,
+        "exported_step": info.get("step"),
+        "exported_minutes": round(float(info.get("minutes", 0)), 1),
+    }
+
+
+def python_validation(info):
+    """The card's validation.python block from a weights record's val_sdr, or None."""
+    if "val_sdr" not in info:
+        return None
+    return {
+        "what": "median whole-clip SDR (dB, MDX definition) over the 14 validation clips of train/splits.json, "
+                "stored (lossy) mixture as input, soft masks without Wiener filtering, computed by train/train.py "
+                "on the trained weights (mask exponent 1)",
+        **({"step": info["step"]} if "step" in info else {}),
+        **{t: round(float(v), 3) for t, v in info["val_sdr"].items()},
+        "average": round(float(info["val_sdr_avg"]), 3),
+    }
+
+
+def make_card(cfg, model, onnx_path, info, old=None, run=None, exponent=1.0):
+    """The model card; info: the exported weights' record (step, minutes, val_sdr; an ensemble's: members),
+    run: the run's checkpoint, exponent: the mask exponent folded into the ONNX file's head."""
     validation = dict((old or {}).get("validation", {}))
-    if "val_sdr" in info:
-        validation["python"] = {
-            "what": "median whole-clip SDR (dB, MDX definition) over the 14 validation clips of train/splits.json, "
-                    "stored (lossy) mixture as input, soft masks without Wiener filtering, computed by train/train.py "
-                    "on the trained weights (mask exponent 1)",
-            "step": info.get("step"),
-            **{t: round(float(v), 3) for t, v in info["val_sdr"].items()},
-            "average": round(float(info["val_sdr_avg"]), 3),
-        }
+    if python_validation(info):
+        validation["python"] = python_validation(info)
+    if "members" in info:
+        nets = M.networks(model)
+        arch = {"type": f"ensemble: the mean of the soft masks of {len(nets)} U-Nets (still summing to one)",
+                "parameters": M.param_count(model),
+                "members": [architecture(r["config"], n) for r, n in zip(info["members"], nets)]}
+        members = [{**training(r["config"], r, r.get("run", {})), "validation": python_validation(r)}
+                   for r in info["members"]]
+        trained = {"data": cfg.get("data_description", members[0]["data"]), "command": reproduce_command(cfg),
+                   "minutes": round(sum(t["minutes"] for t in members), 1), "members": members}
+    else:
+        arch = architecture(cfg, model)
+        trained = {**training(cfg, info, run or {}), **previous_stages(cfg, old)}
     return {
         "name": cfg["name"],
         "version": cfg.get("version", "1.0.0"),
-        "description": "demix's default 4-stem separator: a U-Net mask network over the stereo magnitude STFT",
+        "description": cfg.get("description",
+                               "demix's default 4-stem separator: a U-Net mask network over the stereo magnitude STFT"),
         "targets": M.TARGETS,
         "sample_rate": 44100,
         "n_fft": M.N_FFT,
@@ -132,43 +196,8 @@ def make_card(cfg, model, onnx_path, info, old=None, run=None, exponent=1.0):
         "normalisation": "inside the network: log1p(|X|) of bins 0..2047, minus a learnt per-bin mean, times a learnt "
                          "per-bin scale (initialised from training-mixture statistics); bin 2048 (Nyquist) takes "
                          "the mask of bin 2047",
-        "architecture": {
-            "type": "U-Net (shared encoder/decoder, one 1x1 head for all 4 targets, softmax over targets)",
-            "detail": f"frequency cut into {model.n_used // model.patch} bands of {model.patch} bins by a strided conv "
-                      f"+ learnt band embedding; {model.levels} levels with channels {ch}, each 3x3 conv + BN + ReLU "
-                      f"and a 2x2 stride-2 conv (time and frequency); bottleneck: dilated time convs "
-                      f"{cfg['model']['dilations']} + a fully connected layer across frequency"
-                      + (f" (dropout {cfg['model']['dropout']} on its input while training)"
-                         if cfg["model"].get("dropout") else "") + "; transposed-conv "
-                      f"decoder with additive skips",
-            "parameters": n_params,
-        },
-        "training": {
-            "data": cfg.get("data_description", ", ".join(cfg.get("data", []))),
-            "augmentation": "stems remixed across tracks (all 4 from one clip with probability {p_coherent}), random "
-                            "gains +-{gain_db} dB, channel swap (p {p_swap}), random crops, resampling speed change "
-                            "(pitch and tempo) +-{speed_pct:.0f}% on a fraction {p_speed} of stems, stems silenced "
-                            "(p {p_silence})".format(speed_pct=100 * aug["speed_range"], **aug)
-                            + ("; a random smooth equaliser per stem (three cosines over log frequency, amplitudes "
-                               "up to {eq_db} dB / order) on a fraction {p_eq} of stems".format(**aug)
-                               if aug["p_eq"] else ""),
-            "segment_frames": cfg["segment_frames"],
-            "batch": cfg["batch"],
-            "optimiser": ("Adam" if not cfg.get("weight_decay") else
-                          f"AdamW (weight decay {cfg['weight_decay']} on conv and linear weights)")
-                         + f", lr {cfg['lr']} then exponential decay to {cfg['lr_final']} over the last "
-                         f"{100 * (1 - cfg['decay_from']):.0f}% of the run"
-                         + (f"; weights exported as their moving average (decay {cfg['ema_decay']} per step)"
-                            if cfg.get("ema_decay") else ""),
-            "loss": train.LOSSES[cfg.get("loss", "l1_magnitude")][1],
-            "command": reproduce_command(cfg),
-            **previous_stages(cfg, old),
-            "steps": run.get("step", info.get("step")),
-            "minutes": round(float(run.get("elapsed", info.get("minutes", 0) * 60)) / 60, 1),
-            "hardware": "2 CPU cores shared with other jobs, torch.set_num_threads(2), PyTorch " + torch.__version__,
-            "exported_step": info.get("step"),
-            "exported_minutes": round(float(info.get("minutes", 0)), 1),
-        },
+        "architecture": arch,
+        "training": trained,
         "validation": validation,
         "licence": "Weights trained on MUSDB18 (non-commercial research use only; tracks carry their own licences, "
                    "e.g. CC BY-NC-SA): the model inherits this and is for non-commercial research use only",
@@ -176,6 +205,18 @@ def make_card(cfg, model, onnx_path, info, old=None, run=None, exponent=1.0):
         "exported": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "sha256": sha256_of(onnx_path),
     }
+
+
+RECORD_KEYS = ("config", "step", "minutes", "val_sdr", "val_sdr_avg", "input_rms_db", "run")
+
+
+def weights_record(model, info):
+    """What the .pt beside the ONNX file holds: the unscaled weights and their training record (an ensemble's:
+    each member's), for fine-tuning with --from and for ensembles built from it."""
+    if "members" in info:
+        return {"members": [weights_record(n, r) for n, r in zip(M.networks(model), info["members"])],
+                **{k: info[k] for k in RECORD_KEYS if k in info}}
+    return {"model": model.state_dict(), **{k: info[k] for k in RECORD_KEYS if k in info}}
 
 
 def main():
@@ -201,15 +242,16 @@ def main():
         with open(card_path) as f:
             old = json.load(f)
     ckpt = os.path.join(a.run, "ckpt.pt")
-    run = torch.load(ckpt, weights_only=False) if os.path.exists(ckpt) and not a.weights else {}
-    card = make_card(cfg, model, a.out, info, old, {k: run[k] for k in ("step", "elapsed") if k in run}, exponent)
+    ck = torch.load(ckpt, weights_only=False) if os.path.exists(ckpt) and not a.weights else {}
+    run = info.get("run", {k: ck[k] for k in ("step", "elapsed") if k in ck})
+    card = make_card(cfg, model, a.out, info, old, run, exponent)
     tmp = f"{card_path}.tmp-{os.getpid()}"
     with open(tmp, "w") as f:
         json.dump(card, f, indent=2)
         f.write("\n")
     os.replace(tmp, card_path)
     if not a.no_pt:
-        save = {"model": model.state_dict(), "config": cfg}
+        save = weights_record(model, {**info, "run": run} if run else info)
         tmp = f"{base}.pt.tmp-{os.getpid()}"
         torch.save(save, tmp)
         os.replace(tmp, base + ".pt")

@@ -111,21 +111,50 @@ def softmax_elementwise(y, dim):
     return e / e.sum(dim=dim, keepdim=True)
 
 
+class MaskAverage(nn.Module):
+    """An ensemble: the mean of its networks' masks (still summing to one over targets).
+
+    mag [B, 2 or 4, T, 2049] -> masks [B, 4, 2, T, 2049]; a network without mid/side inputs sees left and right."""
+
+    def __init__(self, members):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.mid_side = any(m.mid_side for m in members)
+        self.frame_multiple = max(m.frame_multiple for m in members)
+
+    def forward(self, mag):
+        return sum(m(mag if m.mid_side else mag[:, :2]) for m in self.members) / len(self.members)
+
+
+def networks(model):
+    """The U-Nets of a model: its ensemble's members, or itself."""
+    return list(model.members) if isinstance(model, MaskAverage) else [model]
+
+
 def scale_logits(model, exponent):
-    """Scales the head's logits by `exponent` in place: the masks become m**exponent renormalised over targets
-    (softmax temperature 1/exponent); below 1 they are softer."""
+    """Scales the head's logits by `exponent` in place (each network's, in an ensemble): the masks become
+    m**exponent renormalised over targets (softmax temperature 1/exponent); below 1 they are softer."""
     with torch.no_grad():
-        model.head.weight.mul_(exponent)
-        model.head.bias.mul_(exponent)
+        for net in networks(model):
+            net.head.weight.mul_(exponent)
+            net.head.bias.mul_(exponent)
     return model
 
 
-def load_trained(path):
-    """A network from a weights file of train.py or export.py (in eval mode), and the file's record."""
-    record = torch.load(path, weights_only=False)
+def from_record(record):
+    """The network (eval mode) of a weights record {"model", "config"}, or the ensemble of one {"members": [...]}."""
+    if "members" in record:
+        return MaskAverage([from_record(r) for r in record["members"]]).eval()
     net = build_model(record["config"]["model"])
     net.load_state_dict(record["model"])
-    return net.eval(), record
+    return net.eval()
+
+
+def load_trained(path):
+    """A network or ensemble from a weights file of train.py, ensemble.py or export.py (in eval mode), and the
+    file's record."""
+    record = torch.load(path, weights_only=False)
+    return from_record(record), record
 
 
 def build_model(cfg=None):

@@ -8,6 +8,7 @@ Usage: /usr/bin/python3 train/test_smoke.py   (skips when torch/onnx are missing
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -53,72 +54,143 @@ def read_losses(log):
         return [(int(r["step"]), float(r["train_loss"])) for r in csv.DictReader(f)]
 
 
+def tiny_config(**changes):
+    """A training config of a tiny network for 40 steps on the two synthetic clips (files beside it: data/, splits.json)."""
+    return {
+        "name": "smoke", "version": "0.0.1",
+        "model": {"channels": [4, 8, 8, 8, 8], "patch": 4, "dilations": [1, 2], "mid_side": True},
+        "data": ["data"], "splits": "splits.json", "seed": 0,
+        "segment_frames": 32, "batch": 2, "lr": 0.003, "lr_final": 0.001, "decay_from": 0.9,
+        "max_steps": 40, "max_minutes": 3, "val_every": 20, "log_every": 10, "ckpt_minutes": 10,
+        "augment": {"gain_db": 3.0, "p_coherent": 1.0, "p_silence": 0.0, "p_swap": 0.5, "speed_range": 0.0},
+        "ema_decay": 0.9, **changes,
+    }
+
+
 @unittest.skipUnless(HAVE_TORCH, "PyTorch/ONNX missing: sudo apt-get install -y python3-torch python3-onnx")
 class TrainSmoke(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.data = os.path.join(self.tmp, "data")
+        synth_clip(os.path.join(self.data, "Synth A - One"), 1)
+        synth_clip(os.path.join(self.data, "Synth B - Two"), 2)
+        with open(os.path.join(self.tmp, "splits.json"), "w") as f:
+            json.dump({"train": ["Synth A - One"], "valid": ["Synth B - Two"]}, f)
+        self.env = dict(os.environ, DEMIX_TRAIN_CACHE=os.path.join(self.tmp, "cache"))
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def config(self, name, cfg):
+        path = os.path.join(self.tmp, f"{name}.json")
+        with open(path, "w") as f:
+            json.dump(cfg, f)
+        return path
+
+    def python(self, script, *args):
+        r = subprocess.run([sys.executable, os.path.join(HERE, script), *args], env=self.env, capture_output=True,
+                           text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r
+
     def test_train_resume_export(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            data = os.path.join(tmp, "data")
-            synth_clip(os.path.join(data, "Synth A - One"), 1)
-            synth_clip(os.path.join(data, "Synth B - Two"), 2)
-            with open(os.path.join(tmp, "splits.json"), "w") as f:
-                json.dump({"train": ["Synth A - One"], "valid": ["Synth B - Two"]}, f)
-            cfg = {
-                "name": "smoke", "version": "0.0.1",
-                "model": {"channels": [4, 8, 8, 8, 8], "patch": 4, "dilations": [1, 2], "mid_side": True},
-                "data": ["data"], "splits": "splits.json", "seed": 0,
-                "segment_frames": 32, "batch": 2, "lr": 0.003, "lr_final": 0.001, "decay_from": 0.9,
-                "max_steps": 40, "max_minutes": 3, "val_every": 20, "log_every": 10, "ckpt_minutes": 10,
-                "augment": {"gain_db": 3.0, "p_coherent": 1.0, "p_silence": 0.0, "p_swap": 0.5, "speed_range": 0.0},
-                "ema_decay": 0.9,
-            }
-            config = os.path.join(tmp, "smoke.json")
-            with open(config, "w") as f:
-                json.dump(cfg, f)
-            out = os.path.join(tmp, "run")
-            env = dict(os.environ, DEMIX_TRAIN_CACHE=os.path.join(tmp, "cache"))
-            run = [sys.executable, os.path.join(HERE, "train.py"), "--config", config, "--out", out, "--threads", "1"]
-            for extra in (["--max-steps", "30"], ["--resume"]):
-                r = subprocess.run(run + extra, env=env, capture_output=True, text=True)
-                self.assertEqual(r.returncode, 0, r.stderr)
-            losses = read_losses(os.path.join(out, "log.csv"))
-            self.assertEqual([s for s, _ in losses], [10, 20, 30, 40], "resume continues the step count")
-            self.assertLess(losses[-1][1], 0.8 * losses[0][1], f"loss did not fall: {losses}")
+        tmp, data = self.tmp, self.data
+        config = self.config("smoke", tiny_config())
+        out = os.path.join(tmp, "run")
+        for extra in (["--max-steps", "30"], ["--resume"]):
+            self.python("train.py", "--config", config, "--out", out, "--threads", "1", *extra)
+        losses = read_losses(os.path.join(out, "log.csv"))
+        self.assertEqual([s for s, _ in losses], [10, 20, 30, 40], "resume continues the step count")
+        self.assertLess(losses[-1][1], 0.8 * losses[0][1], f"loss did not fall: {losses}")
 
-            onnx_path = os.path.join(tmp, "models", "smoke.onnx")
-            r = subprocess.run([sys.executable, os.path.join(HERE, "export.py"), "--run", out, "--out", onnx_path],
-                               capture_output=True, text=True)
-            self.assertEqual(r.returncode, 0, r.stderr)
-            m = onnx.load(onnx_path)
-            onnx.checker.check_model(m)
+        onnx_path = os.path.join(tmp, "models", "smoke.onnx")
+        self.python("export.py", "--run", out, "--out", onnx_path)
+        m = onnx.load(onnx_path)
+        onnx.checker.check_model(m)
 
-            def dims(v):
-                return [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
+        def dims(v):
+            return [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
 
-            self.assertEqual([i.name for i in m.graph.input], ["magnitude"])
-            self.assertEqual([o.name for o in m.graph.output], ["masks"])
-            self.assertEqual(dims(m.graph.input[0]), ["batch", 4, "frames", 2049])
-            self.assertEqual(dims(m.graph.output[0]), ["batch", 4, 2, "frames", 2049])
-            self.assertEqual(m.opset_import[0].version, 17)
-            with open(os.path.join(tmp, "models", "smoke.json")) as f:
-                card = json.load(f)
-            self.assertEqual(card["targets"], ["vocals", "drums", "bass", "other"])
-            self.assertEqual(card["frame_multiple"], 16)
-            self.assertEqual(card["input_channels"], ["left", "right", "mid", "side"])
-            self.assertEqual(len(card["sha256"]), 64)
-            stems = [wavfile.read(os.path.join(data, "Synth A - One", f"{n}.wav"))[1] for n in ("vocals", "drums", "bass", "other")]
-            level = 10 * np.log10(np.mean(np.square(sum(stems), dtype=np.float64)))  # the one training clip's mixture
-            self.assertLess(abs(card["input_rms_db"] - level), 0.051, f"card level {card['input_rms_db']}, clip {level:.2f} dBFS")
+        self.assertEqual([i.name for i in m.graph.input], ["magnitude"])
+        self.assertEqual([o.name for o in m.graph.output], ["masks"])
+        self.assertEqual(dims(m.graph.input[0]), ["batch", 4, "frames", 2049])
+        self.assertEqual(dims(m.graph.output[0]), ["batch", 4, 2, "frames", 2049])
+        self.assertEqual(m.opset_import[0].version, 17)
+        with open(os.path.join(tmp, "models", "smoke.json")) as f:
+            card = json.load(f)
+        self.assertEqual(card["targets"], ["vocals", "drums", "bass", "other"])
+        self.assertEqual(card["frame_multiple"], 16)
+        self.assertEqual(card["input_channels"], ["left", "right", "mid", "side"])
+        self.assertEqual(len(card["sha256"]), 64)
+        stems = [wavfile.read(os.path.join(data, "Synth A - One", f"{n}.wav"))[1] for n in ("vocals", "drums", "bass", "other")]
+        level = 10 * np.log10(np.mean(np.square(sum(stems), dtype=np.float64)))  # the one training clip's mixture
+        self.assertLess(abs(card["input_rms_db"] - level), 0.051, f"card level {card['input_rms_db']}, clip {level:.2f} dBFS")
 
-            sys.path.insert(0, HERE)
-            import model as M
+        sys.path.insert(0, HERE)
+        import model as M
 
-            net, _ = M.load_trained(os.path.join(tmp, "models", "smoke.pt"))
-            with torch.no_grad():
-                masks = net(torch.rand(1, 4, 32, 2049) * 5)
-            self.assertEqual(tuple(masks.shape), (1, 4, 2, 32, 2049))
-            self.assertTrue(torch.allclose(masks.sum(1), torch.ones(1, 2, 32, 2049), atol=1e-5))
-            self.assertGreaterEqual(float(masks.min()), 0.0)
-            self.assertIn("moving average", card["training"]["optimiser"])
+        net, _ = M.load_trained(os.path.join(tmp, "models", "smoke.pt"))
+        with torch.no_grad():
+            masks = net(torch.rand(1, 4, 32, 2049) * 5)
+        self.assertEqual(tuple(masks.shape), (1, 4, 2, 32, 2049))
+        self.assertTrue(torch.allclose(masks.sum(1), torch.ones(1, 2, 32, 2049), atol=1e-5))
+        self.assertGreaterEqual(float(masks.min()), 0.0)
+        self.assertIn("moving average", card["training"]["optimiser"])
+
+    def test_ensemble_trains_exports_and_fine_tunes(self):
+        import model as M
+
+        tmp = self.tmp
+        stereo = dict(tiny_config()["model"], mid_side=False)
+        self.config("net-a", tiny_config(max_steps=20, run="net-a"))
+        self.config("net-b", tiny_config(max_steps=20, run="net-b", seed=1, model=stereo))
+        ens = self.config("ens", {"name": "smoke", "version": "0.0.2", "run": "ens", "ensemble": ["net-a.json", "net-b.json"],
+                                  "data": ["data"], "splits": "splits.json", "mask_exponent": 1.2})
+        out = os.path.join(tmp, "ens-run")
+        r = self.python("train.py", "--config", ens, "--out", out, "--threads", "1")
+        self.assertIn("ensemble val", r.stdout)
+        for run in ("net-a", "net-b"):
+            self.assertTrue(os.path.exists(os.path.join(out, run, "best.pt")), run)
+
+        onnx_path = os.path.join(tmp, "models", "ens.onnx")
+        self.python("export.py", "--run", out, "--out", onnx_path)
+        onnx.checker.check_model(onnx.load(onnx_path))
+        with open(os.path.join(tmp, "models", "ens.json")) as f:
+            card = json.load(f)
+        self.assertEqual(card["input_channels"], ["left", "right", "mid", "side"])
+        self.assertEqual(len(card["architecture"]["members"]), 2)
+        self.assertEqual([t["steps"] for t in card["training"]["members"]], [20, 20])
+        self.assertIn("ens.json", card["training"]["command"])
+        self.assertIn("average", card["validation"]["python"])
+        self.assertEqual(card["mask_exponent"], 1.2)
+
+        net, _ = M.load_trained(os.path.join(tmp, "models", "ens.pt"))
+        a, b = M.networks(net)
+        self.assertEqual((a.mid_side, b.mid_side), (True, False))
+        x = torch.rand(1, 4, 32, 2049) * 5
+        with torch.no_grad():
+            masks = net(x)
+            self.assertTrue(torch.allclose(masks, (a(x) + b(x[:, :2])) / 2, atol=1e-6), "the mean of its networks")
+        self.assertTrue(torch.allclose(masks.sum(1), torch.ones(1, 2, 32, 2049), atol=1e-5))
+
+        # ensemble.py builds the same ensemble from the networks' weight files.
+        again = os.path.join(tmp, "again")
+        self.python("ensemble.py", "--config", ens, "--out", again,
+                    "--members", *(os.path.join(out, run, "best.pt") for run in ("net-a", "net-b")))
+        built = torch.load(os.path.join(again, "best.pt"), weights_only=False)
+        trained = torch.load(os.path.join(out, "best.pt"), weights_only=False)
+        for t in M.TARGETS:
+            self.assertAlmostEqual(built["val_sdr"][t], trained["val_sdr"][t], places=4)
+
+        # Fine-tuning the ensemble fine-tunes each of its networks, keeping their architectures.
+        ft = self.config("ft", tiny_config(max_steps=10))
+        ft_out = os.path.join(tmp, "ft-run")
+        r = self.python("train.py", "--config", ft, "--out", ft_out, "--from", os.path.join(tmp, "models", "ens.pt"),
+                        "--threads", "1")
+        self.assertEqual(r.stdout.count("starting from"), 2, r.stdout)
+        tuned, _ = M.load_trained(os.path.join(ft_out, "best.pt"))
+        self.assertEqual([n.mid_side for n in M.networks(tuned)], [True, False])
+        self.assertFalse(torch.equal(M.networks(tuned)[1].head.weight, b.head.weight), "the weights were trained")
 
 
 @unittest.skipUnless(HAVE_TORCH, "PyTorch missing: sudo apt-get install -y python3-torch")

@@ -10,6 +10,9 @@ Usage:
 Paths in the config are relative to the config file; --data dirs hold .stem.mp4 files or MUSDB-style wav folders.
 A config with "after": "<config>.json" is a second stage: it starts from that config's run's best weights
 (unless --from), and "ema_decay" validates and keeps an exponential moving average of the weights.
+A config with "ensemble": ["<config>.json", ...] trains each of those networks in turn in <out>/<its run> (on this
+config's data and splits), then writes <out>/best.pt: the ensemble that averages their masks, validated as a whole.
+--from an ensemble's weights fine-tunes each of its networks with the given config (keeping their architectures).
 """
 import argparse
 import csv
@@ -227,19 +230,46 @@ def main():
 
     keep_freed_memory()
     torch.set_num_threads(a.threads)
-    with open(a.config) as f:
-        cfg = json.load(f)
-    cdir = os.path.dirname(os.path.abspath(a.config))
-    if a.max_steps:
-        cfg["max_steps"] = a.max_steps
-    if a.max_minutes:
-        cfg["max_minutes"] = a.max_minutes
+    cfg, cdir = read_config(a.config, a.max_steps, a.max_minutes)
     out = a.out or run_dir(cfg)
-    os.makedirs(out, exist_ok=True)
-    data_dirs = a.data or [os.path.join(cdir, d) for d in cfg["data"]]
+    train, valid, level = load_data(cfg, cdir, a.data)
+    w = torch.load(a.from_weights, weights_only=False) if a.from_weights else None
+    if "ensemble" in cfg or (w and "members" in w):
+        records = []
+        for i, (mcfg, name, init) in enumerate(ensemble_members(cfg, cdir, w, a)):
+            print(f"network {i + 1}: {name}", flush=True)
+            mout = os.path.join(out, name)
+            start = None if init is None else (f"{a.from_weights or 'its previous stage'} (network {i + 1})", init)
+            if not train_network(mcfg, mout, train, valid, level, start, a.resume):
+                sys.exit(f"stopped while training network {i + 1} ({mout}): continue with --resume")
+            records.append(member_record(mout))
+        save_atomic(assemble(records, cfg, valid, level), os.path.join(out, "best.pt"))
+        return
+    from_weights = a.from_weights or previous_stage_weights(cfg, cdir)
+    init = None
+    if from_weights:
+        w = w or torch.load(from_weights, weights_only=False)
+        init = (from_weights, w["model"] if "model" in w else w)
+    train_network(cfg, out, train, valid, level, init, a.resume)
+
+
+def read_config(path, max_steps=None, max_minutes=None):
+    """A config file (with --max-steps/--max-minutes applied) and its folder, which its paths are relative to."""
+    with open(path) as f:
+        cfg = json.load(f)
+    if max_steps:
+        cfg["max_steps"] = max_steps
+    if max_minutes:
+        cfg["max_minutes"] = max_minutes
+    return cfg, os.path.dirname(os.path.abspath(path))
+
+
+def load_data(cfg, cdir, data=None):
+    """The training and validation clips (dicts name -> [5, 2, n]) of the config's data (or the folders `data`)
+    and splits, and the training mixtures' level for the model card."""
+    data_dirs = data or [os.path.join(cdir, d) for d in cfg["data"]]
     with open(os.path.join(cdir, cfg["splits"])) as f:
         valid_names = set(json.load(f)["valid"])
-
     sources = dataset.list_sources(data_dirs)
     if not sources:
         sys.exit(f"no clips (.stem.mp4 or wav stem folders) in {data_dirs}")
@@ -250,8 +280,51 @@ def main():
     print(f"{len(train)} train, {len(valid)} valid clips (decoded/cached in {time.time() - t0:.1f} s)", flush=True)
     if not train:
         sys.exit("no training clips left after removing the validation split")
-    level = {"input_rms_db": round(dataset.mixture_rms_db(train), 1)}  # the card's level the runtime brings songs to
+    return train, valid, {"input_rms_db": round(dataset.mixture_rms_db(train), 1)}
 
+
+def ensemble_members(cfg, cdir, w, a):
+    """(config, run folder name, initial weights) of each network of an ensemble. Fine-tuning an ensemble's
+    weights `w`: the given config with each member's architecture, from its weights; else the member configs
+    that the config's "ensemble" names (files beside it), each from scratch or from its previous stage."""
+    if w and "members" in w:
+        return [(dict(cfg, model=r["config"]["model"]), f"network-{i + 1}", r["model"])
+                for i, r in enumerate(w["members"])]
+    members = []
+    for name in cfg["ensemble"]:
+        mcfg, _ = read_config(os.path.join(cdir, name), a.max_steps, a.max_minutes)
+        prev = previous_stage_weights(mcfg, cdir)
+        init = torch.load(prev, weights_only=False)["model"] if prev else None
+        members.append((mcfg, mcfg.get("run", mcfg["name"]), init))
+    return members
+
+
+def member_record(run):
+    """A trained network's best.pt record, with its whole run's steps and seconds (from its checkpoint)."""
+    record = torch.load(os.path.join(run, "best.pt"), weights_only=False)
+    ckpt = os.path.join(run, "ckpt.pt")
+    if os.path.exists(ckpt):
+        ck = torch.load(ckpt, weights_only=False)
+        record["run"] = {"step": ck["step"], "elapsed": ck["elapsed"]}
+    return record
+
+
+def assemble(records, cfg, valid, level):
+    """The weights record of the ensemble averaging the masks of `records`' networks, validated as a whole."""
+    record = {"members": records, "config": cfg, "minutes": sum(r.get("minutes", 0) for r in records), **level}
+    if valid:
+        med, _ = validate(M.from_record(record), valid)
+        record.update(val_sdr=med, val_sdr_avg=float(np.mean(list(med.values()))))
+        print("ensemble val " + " ".join(f"{t} {v:.2f}" for t, v in med.items())
+              + f" avg {record['val_sdr_avg']:.2f}", flush=True)
+    return record
+
+
+def train_network(cfg, out, train, valid, level, init=None, resume=False):
+    """Trains one network of config `cfg` in the run folder `out` (checkpoints, log, best.pt), from scratch or from
+    init = (where from, state dict); resume: continue from <out>/ckpt.pt if it is there. False if stopped by a
+    signal (checkpointed) before the end of its schedule."""
+    os.makedirs(out, exist_ok=True)
     torch.manual_seed(cfg["seed"])
     model = M.build_model(cfg["model"])
     opt = optimiser(model, cfg)
@@ -259,7 +332,7 @@ def main():
     step, elapsed, best = 0, 0.0, -1e9
     ckpt_path = os.path.join(out, "ckpt.pt")
     log_path = os.path.join(out, "log.csv")
-    ck = torch.load(ckpt_path, weights_only=False) if a.resume and os.path.exists(ckpt_path) else None
+    ck = torch.load(ckpt_path, weights_only=False) if resume and os.path.exists(ckpt_path) else None
     if ck:
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
@@ -269,11 +342,9 @@ def main():
         random.setstate(ck["py_rng"])
         print(f"resumed at step {step} ({elapsed / 60:.1f} min, best {best:.2f} dB)", flush=True)
     else:
-        from_weights = a.from_weights or previous_stage_weights(cfg, cdir)
-        if from_weights:
-            w = torch.load(from_weights, weights_only=False)
-            model.load_state_dict(w["model"] if "model" in w else w)
-            print(f"starting from {from_weights}", flush=True)
+        if init:
+            model.load_state_dict(init[1])
+            print(f"starting from {init[0]}", flush=True)
         else:
             init_normalisation(model, train)
         with open(log_path, "w", newline="") as f:
@@ -365,6 +436,7 @@ def main():
         save_atomic({"model": kept_weights(), "config": cfg, "step": step, "minutes": elapsed / 60, **level},
                     os.path.join(out, "best.pt"))
     print(f"done: step {step}, {elapsed / 60:.1f} min, best val avg {best:.2f} dB", flush=True)
+    return not stop["flag"]
 
 
 if __name__ == "__main__":
