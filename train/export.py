@@ -123,7 +123,9 @@ def training(cfg, info, run):
                      f"{100 * (1 - cfg['decay_from']):.0f}% of the run"
                      + (f"; weights exported as their moving average (decay {cfg['ema_decay']} per step)"
                         if cfg.get("ema_decay") else ""),
-        "loss": train.LOSSES[cfg.get("loss", "l1_magnitude")][1],
+        "loss": train.LOSSES[cfg.get("loss", "l1_magnitude")][1]
+                + ("; targets drawn a share {share} of the way towards the estimates of the teacher {teacher}"
+                   .format(**cfg["distill"]) if cfg.get("distill") else ""),
         "command": reproduce_command(cfg),
         "steps": run.get("step", info.get("step")),
         "minutes": round(float(run.get("elapsed", info.get("minutes", 0) * 60)) / 60, 1),

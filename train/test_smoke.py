@@ -279,7 +279,7 @@ class TrainingParts(unittest.TestCase):
         want = torch.tensor([[5, 1, 2], [5, 1, 0], [5, 0, 1], [0, 1, 1]], dtype=torch.float32)[:, None]
         self.assertTrue(torch.allclose(ms, want))
 
-    def test_complex_mse_scores_the_masked_mixture_against_the_stems(self):
+    def test_complex_mse_and_distilled_targets(self):
         import train
 
         class FixedMasks:
@@ -299,6 +299,14 @@ class TrainingParts(unittest.TestCase):
         uniform = torch.full((1, 4, 2, 8, 2049), 0.25)
         # bass: (0.25 - 1)^2, three silent targets: 0.25^2 each, relative to the mixture's energy
         self.assertAlmostEqual(float(train.complex_mse_loss(FixedMasks(uniform), stems)), 0.75, places=4)
+
+        # Distillation: targets halfway to a teacher's estimates (here uniform masks) still sum to the mixture.
+        stems[0, 0] = torch.randn(2, 8, 2049, dtype=torch.complex64)
+        mix = stems.sum(1, keepdim=True)
+        half = train.distilled(FixedMasks(uniform), stems, 0.5)
+        self.assertTrue(torch.allclose(half, 0.5 * stems + 0.125 * mix, atol=1e-5))
+        self.assertTrue(torch.allclose(half.sum(1, keepdim=True), mix, atol=1e-4))
+        self.assertTrue(torch.equal(train.distilled(FixedMasks(uniform), stems, 0.0), stems))
 
     def test_scaled_logits_are_renormalised_mask_powers(self):
         import model as M

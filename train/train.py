@@ -154,6 +154,24 @@ LOSSES = {  # config name -> (function, description for the model card)
 }
 
 
+def distilled(teacher, stems, share):
+    """Training targets drawn towards a teacher's estimates: (1 - share) x the stems + share x the teacher's masked
+    mixture. Its masks sum to one, so the targets still sum to the mixture. stems: complex [B, 4, 2, T, F]."""
+    with torch.no_grad():
+        est, _ = masked_mixture(teacher, stems)
+    return (1 - share) * stems + share * est
+
+
+def teacher_of(cfg, cdir):
+    """The config's "distill": {"teacher": weights file (relative to the config), "share": 0..1}: the teacher network
+    or ensemble (eval mode) and the share, or (None, 0)."""
+    d = cfg.get("distill")
+    if not d:
+        return None, 0.0
+    teacher, _ = M.load_trained(os.path.join(cdir, d["teacher"]))
+    return teacher, float(d["share"])
+
+
 def lr_at(cfg, progress):
     """Constant lr, then exponential decay to lr_final over the last (1 - decay_from) of the run.
 
@@ -234,13 +252,16 @@ def main():
     out = a.out or run_dir(cfg)
     train, valid, level = load_data(cfg, cdir, a.data)
     w = torch.load(a.from_weights, weights_only=False) if a.from_weights else None
+    if "ensemble" in cfg and w:
+        sys.exit(f"{a.config} names the configs of its networks: --from does not apply to it (to fine-tune an "
+                 "ensemble, give --from its weights with the config of one network)")
     if "ensemble" in cfg or (w and "members" in w):
         records = []
         for i, (mcfg, name, init) in enumerate(ensemble_members(cfg, cdir, w, a)):
             print(f"network {i + 1}: {name}", flush=True)
             mout = os.path.join(out, name)
             start = None if init is None else (f"{a.from_weights or 'its previous stage'} (network {i + 1})", init)
-            if not train_network(mcfg, mout, train, valid, level, start, a.resume):
+            if not train_network(mcfg, cdir, mout, train, valid, level, start, a.resume):
                 sys.exit(f"stopped while training network {i + 1} ({mout}): continue with --resume")
             records.append(member_record(mout))
         save_atomic(assemble(records, cfg, valid, level), os.path.join(out, "best.pt"))
@@ -250,7 +271,7 @@ def main():
     if from_weights:
         w = w or torch.load(from_weights, weights_only=False)
         init = (from_weights, w["model"] if "model" in w else w)
-    train_network(cfg, out, train, valid, level, init, a.resume)
+    train_network(cfg, cdir, out, train, valid, level, init, a.resume)
 
 
 def read_config(path, max_steps=None, max_minutes=None):
@@ -320,10 +341,10 @@ def assemble(records, cfg, valid, level):
     return record
 
 
-def train_network(cfg, out, train, valid, level, init=None, resume=False):
-    """Trains one network of config `cfg` in the run folder `out` (checkpoints, log, best.pt), from scratch or from
-    init = (where from, state dict); resume: continue from <out>/ckpt.pt if it is there. False if stopped by a
-    signal (checkpointed) before the end of its schedule."""
+def train_network(cfg, cdir, out, train, valid, level, init=None, resume=False):
+    """Trains one network of config `cfg` (a file in folder `cdir`) in the run folder `out` (checkpoints, log,
+    best.pt), from scratch or from init = (where from, state dict); resume: continue from <out>/ckpt.pt if it is
+    there. False if stopped by a signal (checkpointed) before the end of its schedule."""
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(cfg["seed"])
     model = M.build_model(cfg["model"])
@@ -354,6 +375,7 @@ def train_network(cfg, out, train, valid, level, init=None, resume=False):
     if ema and ck and "ema" in ck:
         ema.state = ck["ema"]
     loss_fn = LOSSES[cfg.get("loss", "l1_magnitude")][0]
+    teacher, share = teacher_of(cfg, cdir)
     sampler = dataset.Sampler(train, cfg["segment_frames"], rng, stft=M.stft, **cfg.get("augment", {}))
     max_steps = cfg["max_steps"]
 
@@ -404,6 +426,8 @@ def train_network(cfg, out, train, valid, level, init=None, resume=False):
         for g in opt.param_groups:
             g["lr"] = lr
         stems = sampler.batch(cfg["batch"])  # complex [B, 4, 2, T, F]
+        if teacher:
+            stems = distilled(teacher, stems, share)
         loss = loss_fn(model, stems)
         opt.zero_grad(set_to_none=True)
         loss.backward()
