@@ -54,14 +54,16 @@ def sha256_of(path):
 
 
 def reproduce_command(cfg):
-    """`demix train` once per stage (a config's "after" chain; config files are train/configs/<run>.json)."""
-    chain, c = [], cfg
-    while True:
-        chain.insert(0, f"npx demix train --config train/configs/{c.get('run', c['name'])}.json")
-        if "after" not in c:
-            return " && ".join(chain)
-        with open(os.path.join(HERE, "configs", c["after"])) as f:
-            c = json.load(f)
+    """`demix train` once per stage (a config's "after" chain), each stage's distillation teacher first; config
+    files are train/configs/<run>.json."""
+    def config(name):
+        with open(os.path.join(HERE, "configs", name)) as f:
+            return json.load(f)
+
+    before = [reproduce_command(config(cfg["distill"]["teacher"]))] if cfg.get("distill") else []
+    stage = f"npx demix train --config train/configs/{cfg.get('run', cfg['name'])}.json"
+    chain = [reproduce_command(config(cfg["after"]))] if "after" in cfg else []
+    return " && ".join(chain + before + [stage])
 
 
 def previous_stages(cfg, old):
@@ -124,8 +126,8 @@ def training(cfg, info, run):
                      + (f"; weights exported as their moving average (decay {cfg['ema_decay']} per step)"
                         if cfg.get("ema_decay") else ""),
         "loss": train.LOSSES[cfg.get("loss", "l1_magnitude")][1]
-                + ("; targets drawn a share {share} of the way towards the estimates of the teacher {teacher}"
-                   .format(**cfg["distill"]) if cfg.get("distill") else ""),
+                + ("; targets drawn a share {share} of the way towards the estimates of the teacher (the model of "
+                   "{teacher})".format(**cfg["distill"]) if cfg.get("distill") else ""),
         "command": reproduce_command(cfg),
         "steps": run.get("step", info.get("step")),
         "minutes": round(float(run.get("elapsed", info.get("minutes", 0) * 60)) / 60, 1),

@@ -90,15 +90,18 @@ def run_dir(cfg):
     return os.path.join(HERE, "runs", cfg.get("run", cfg["name"]))
 
 
-def previous_stage_weights(cfg, cdir):
-    """A config with "after": "<other config>.json" continues that config's run: its best weights, or None."""
-    if "after" not in cfg:
-        return None
-    with open(os.path.join(cdir, cfg["after"])) as f:
+def run_weights(cdir, config, role, hint=""):
+    """The best weights of the run of `config` (a file in cdir); exits naming the `role` it plays if not trained."""
+    with open(os.path.join(cdir, config)) as f:
         path = os.path.join(run_dir(json.load(f)), "best.pt")
     if not os.path.exists(path):
-        sys.exit(f"{path} does not exist: train the previous stage ({cfg['after']}) first, or pass --from")
+        sys.exit(f"{path} does not exist: train the {role} ({config}) first{hint}")
     return path
+
+
+def previous_stage_weights(cfg, cdir):
+    """A config with "after": "<other config>.json" continues that config's run: its best weights, or None."""
+    return run_weights(cdir, cfg["after"], "previous stage", ", or pass --from") if "after" in cfg else None
 
 
 def l1_magnitude_loss(model, stems):
@@ -163,12 +166,12 @@ def distilled(teacher, stems, share):
 
 
 def teacher_of(cfg, cdir):
-    """The config's "distill": {"teacher": weights file (relative to the config), "share": 0..1}: the teacher network
-    or ensemble (eval mode) and the share, or (None, 0)."""
+    """The config's "distill": {"teacher": "<config>.json", "share": 0..1}: the best weights of that config's run
+    (a network or an ensemble, eval mode) and the share, or (None, 0)."""
     d = cfg.get("distill")
     if not d:
         return None, 0.0
-    teacher, _ = M.load_trained(os.path.join(cdir, d["teacher"]))
+    teacher, _ = M.load_trained(run_weights(cdir, d["teacher"], "teacher"))
     return teacher, float(d["share"])
 
 
