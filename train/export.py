@@ -155,8 +155,9 @@ def make_card(cfg, model, onnx_path, info, old=None, run=None, exponent=1.0):
     """The model card; info: the exported weights' record (step, minutes, val_sdr; an ensemble's: members),
     run: the run's checkpoint, exponent: the mask exponent folded into the ONNX file's head."""
     validation = dict((old or {}).get("validation", {}))
-    if python_validation(info):
-        validation["python"] = python_validation(info)
+    python = python_validation(info)
+    if python:
+        validation["python"] = python
     if "members" in info:
         nets = M.networks(model)
         arch = {"type": f"ensemble: the mean of the soft masks of {len(nets)} U-Nets (still summing to one)",

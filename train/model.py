@@ -16,7 +16,8 @@ Design (quality per CPU compute):
   frequency (as Open-Unmix does) so every band sees the whole spectrum;
 - decoder mirrors the encoder with transposed convs; one 1x1 head gives 4 targets x 2 channels x 4 bins per
   band; softmax over targets so the masks sum to one.
-frames must be a multiple of FRAME_MULTIPLE = 2**levels.
+frames must be a multiple of FRAME_MULTIPLE = 2**levels. MaskAverage makes an ensemble of several such networks
+(the mean of their masks), which exports as one ONNX file with the same input and output.
 """
 import torch
 from torch import nn
