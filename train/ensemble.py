@@ -1,7 +1,7 @@
 """Builds an ensemble from trained networks: the mean of their masks, validated as a whole on the config's
 validation clips, written as a weights record that export.py turns into one ONNX file.
 
-Usage: /usr/bin/python3 train/ensemble.py --config train/configs/demix-4s-pair.json --members A.pt B.pt [--out DIR]
+Usage: /usr/bin/python3 train/ensemble.py --config train/configs/demix-4s-ensemble.json --members A.pt B.pt [--out DIR]
 Members: best.pt files of train.py or .pt files of export.py; writes <out>/best.pt (default train/runs/<run>).
 `demix train` with the same config trains the members from scratch and ends with the same step.
 """
@@ -25,7 +25,7 @@ def main():
     torch.set_num_threads(2)
     cfg, cdir = train.read_config(a.config)
     _, valid, level = train.load_data(cfg, cdir, a.data)
-    records = [torch.load(m, weights_only=False) for m in a.members]
+    records = [train.member_record(m) for m in a.members]
     for path, r in zip(a.members, records):
         if "model" not in r or "config" not in r:
             sys.exit(f"{path}: not the weights of one network (need 'model' and 'config')")

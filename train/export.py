@@ -218,10 +218,10 @@ RECORD_KEYS = ("config", "step", "minutes", "val_sdr", "val_sdr_avg", "input_rms
 def weights_record(model, info):
     """What the .pt beside the ONNX file holds: the unscaled weights and their training record (an ensemble's:
     each member's), for fine-tuning with --from and for ensembles built from it."""
+    kept = {k: info[k] for k in RECORD_KEYS if k in info}
     if "members" in info:
-        return {"members": [weights_record(n, r) for n, r in zip(M.networks(model), info["members"])],
-                **{k: info[k] for k in RECORD_KEYS if k in info}}
-    return {"model": model.state_dict(), **{k: info[k] for k in RECORD_KEYS if k in info}}
+        return {"members": [weights_record(n, r) for n, r in zip(M.networks(model), info["members"])], **kept}
+    return {"model": model.state_dict(), **kept}
 
 
 def main():
@@ -246,9 +246,7 @@ def main():
     if os.path.exists(card_path):
         with open(card_path) as f:
             old = json.load(f)
-    ckpt = os.path.join(a.run, "ckpt.pt")
-    ck = torch.load(ckpt, weights_only=False) if os.path.exists(ckpt) and not a.weights else {}
-    run = info.get("run", {k: ck[k] for k in ("step", "elapsed") if k in ck})
+    run = info.get("run") or ({} if a.weights else train.run_progress(a.run))
     card = make_card(cfg, model, a.out, info, old, run, exponent)
     tmp = f"{card_path}.tmp-{os.getpid()}"
     with open(tmp, "w") as f:

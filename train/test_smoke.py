@@ -181,6 +181,7 @@ class TrainSmoke(unittest.TestCase):
         trained = torch.load(os.path.join(out, "best.pt"), weights_only=False)
         for t in M.TARGETS:
             self.assertAlmostEqual(built["val_sdr"][t], trained["val_sdr"][t], places=4)
+        self.assertEqual([r["run"]["step"] for r in built["members"]], [20, 20], "each run's steps, from its checkpoint")
 
         # Fine-tuning the ensemble fine-tunes each of its networks, keeping their architectures.
         ft = self.config("ft", tiny_config(max_steps=10))

@@ -266,14 +266,13 @@ def main():
             start = None if init is None else (f"{a.from_weights or 'its previous stage'} (network {i + 1})", init)
             if not train_network(mcfg, cdir, mout, train, valid, level, start, a.resume):
                 sys.exit(f"stopped while training network {i + 1} ({mout}): continue with --resume")
-            records.append(member_record(mout))
+            records.append(member_record(os.path.join(mout, "best.pt")))
         save_atomic(assemble(records, cfg, valid, level), os.path.join(out, "best.pt"))
         return
     from_weights = a.from_weights or previous_stage_weights(cfg, cdir)
     init = None
-    if from_weights:
-        w = w or torch.load(from_weights, weights_only=False)
-        init = (from_weights, w["model"] if "model" in w else w)
+    if from_weights:  # w: --from's file, loaded already
+        init = (from_weights, state_dict_of(w or torch.load(from_weights, weights_only=False)))
     train_network(cfg, cdir, out, train, valid, level, init, a.resume)
 
 
@@ -318,19 +317,33 @@ def ensemble_members(cfg, cdir, w, a):
     for name in cfg["ensemble"]:
         mcfg, _ = read_config(os.path.join(cdir, name), a.max_steps, a.max_minutes)
         prev = previous_stage_weights(mcfg, cdir)
-        init = torch.load(prev, weights_only=False)["model"] if prev else None
+        init = state_dict_of(torch.load(prev, weights_only=False)) if prev else None
         members.append((mcfg, mcfg.get("run", mcfg["name"]), init))
     return members
 
 
-def member_record(run):
-    """A trained network's best.pt record, with its whole run's steps and seconds (from its checkpoint)."""
-    record = torch.load(os.path.join(run, "best.pt"), weights_only=False)
+def run_progress(run):
+    """How far the run in folder `run` went, from its checkpoint: {"step", "elapsed" (s)}, or {} without one."""
     ckpt = os.path.join(run, "ckpt.pt")
-    if os.path.exists(ckpt):
-        ck = torch.load(ckpt, weights_only=False)
-        record["run"] = {"step": ck["step"], "elapsed": ck["elapsed"]}
+    if not os.path.exists(ckpt):
+        return {}
+    ck = torch.load(ckpt, weights_only=False)
+    return {"step": ck["step"], "elapsed": ck["elapsed"]}
+
+
+def member_record(path):
+    """A trained network's weights record (best.pt of train.py or .pt of export.py) with its whole run's steps and
+    seconds: the record's own, else from the checkpoint beside it."""
+    record = torch.load(path, weights_only=False)
+    progress = record.get("run") or run_progress(os.path.dirname(os.path.abspath(path)))
+    if progress:
+        record["run"] = progress
     return record
+
+
+def state_dict_of(w):
+    """The network weights of a loaded file of train.py or export.py (a record with "model", or a bare state dict)."""
+    return w["model"] if "model" in w else w
 
 
 def assemble(records, cfg, valid, level):
