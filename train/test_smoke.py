@@ -215,6 +215,15 @@ class TrainingParts(unittest.TestCase):
         for _ in range(40):
             self.assertGreater(float(sampler.example()[0].abs().sum()), 0, "vocals drawn from the clip without them")
 
+    def test_splits_name_the_validation_clips_and_those_left_out(self):
+        import train
+
+        clips = {name: i for i, name in enumerate(["A - 1", "A - 2", "B - 1", "C - 1"])}
+        tr, va = train.split_clips(clips, {"train": ["A - 1", "A - 2", "B - 1"], "valid": ["C - 1"]})
+        self.assertEqual((sorted(tr), sorted(va)), (["A - 1", "A - 2", "B - 1"], ["C - 1"]))
+        tr, va = train.split_clips(clips, {"valid": ["C - 1"], "left_out": ["A - 1", "A - 2"]})
+        self.assertEqual((sorted(tr), sorted(va)), (["B - 1"], ["C - 1"]))
+
     def test_stacked_stems_sum_two_clips(self):
         import dataset
         import model as M

@@ -287,19 +287,27 @@ def read_config(path, max_steps=None, max_minutes=None):
     return cfg, os.path.dirname(os.path.abspath(path))
 
 
+def split_clips(clips, splits):
+    """(train, valid) dicts of `clips`: valid the clips that the splits file names "valid", train all the others
+    except those it names "left_out" (a smaller training set, for measuring how much the data matters)."""
+    valid_names, left_out = set(splits["valid"]), set(splits.get("left_out", []))
+    valid = {k: v for k, v in clips.items() if k in valid_names}
+    train = {k: v for k, v in clips.items() if k not in valid_names and k not in left_out}
+    return train, valid
+
+
 def load_data(cfg, cdir, data=None):
     """The training and validation clips (dicts name -> [5, 2, n]) of the config's data (or the folders `data`)
     and splits, and the training mixtures' level for the model card."""
     data_dirs = data or [os.path.join(cdir, d) for d in cfg["data"]]
     with open(os.path.join(cdir, cfg["splits"])) as f:
-        valid_names = set(json.load(f)["valid"])
+        splits = json.load(f)
     sources = dataset.list_sources(data_dirs)
     if not sources:
         sys.exit(f"no clips (.stem.mp4 or wav stem folders) in {data_dirs}")
     t0 = time.time()
     clips = dataset.load_clips(sources)
-    valid = {k: v for k, v in clips.items() if k in valid_names}
-    train = {k: v for k, v in clips.items() if k not in valid_names}
+    train, valid = split_clips(clips, splits)
     print(f"{len(train)} train, {len(valid)} valid clips (decoded/cached in {time.time() - t0:.1f} s)", flush=True)
     if not train:
         sys.exit("no training clips left after removing the validation split")
