@@ -224,6 +224,21 @@ class TrainingParts(unittest.TestCase):
         tr, va = train.split_clips(clips, {"valid": ["C - 1"], "left_out": ["A - 1", "A - 2"]})
         self.assertEqual((sorted(tr), sorted(va)), (["B - 1"], ["C - 1"]))
 
+    def test_smaller_training_sets_leave_out_whole_artists(self):
+        import make_splits
+
+        base = {"source": "x", "seed": 4, "valid": ["V - 1"],
+                "train": ["A - 1", "A - 2", "A - 3", "B - 1", "C - 1", "C - 2", "D - 1", "E - 1"]}
+        for keep in (6, 4, 2):
+            s = make_splits.subset(base, keep, seed=7)
+            self.assertEqual(len(s["train"]), keep)
+            self.assertEqual(s["valid"], ["V - 1"])
+            self.assertEqual(sorted(s["train"] + s["left_out"]), sorted(base["train"]))
+            kept = {make_splits.artist_of(c) for c in s["train"]}
+            self.assertFalse(kept & {make_splits.artist_of(c) for c in s["left_out"]}, "an artist split in two")
+        with self.assertRaises(SystemExit):
+            make_splits.subset({**base, "train": ["A - 1", "A - 2", "A - 3"]}, 1, seed=7)
+
     def test_stacked_stems_sum_two_clips(self):
         import dataset
         import model as M
