@@ -239,6 +239,26 @@ class TrainingParts(unittest.TestCase):
         with self.assertRaises(SystemExit):
             make_splits.subset({**base, "train": ["A - 1", "A - 2", "A - 3"]}, 1, seed=7)
 
+    def test_data_scaling_fits_db_per_doubling(self):
+        import data_scaling
+
+        a, b = data_scaling.fit_line([2, 3, 4, 5], [1.0, 1.5, 2.0, 2.5])  # 0.5 dB per doubling
+        self.assertAlmostEqual(a, 0.0)
+        self.assertAlmostEqual(b, 0.5)
+        self.assertAlmostEqual(data_scaling.data_multiple(1.5, 0.5), 8.0)
+        self.assertEqual(data_scaling.data_multiple(1.5, -0.1), float("inf"))
+        with tempfile.TemporaryDirectory() as d:
+            log = os.path.join(d, "log.csv")
+            with open(log, "w", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(["step"] + [f"val_sdr_{k}" for k in data_scaling.FIELDS])
+                w.writerow([100, 1, 1, 1, 1, 1.0])
+                w.writerow([110, "", "", "", "", ""])
+                w.writerow([200, 2, 3, 2, 1, 2.0])
+                w.writerow([300, 1, 1, 1, 1, 1.5])
+            scores, step = data_scaling.best_scores(log)
+            self.assertEqual((step, scores["drums"], scores["avg"]), (200, 3.0, 2.0))
+
     def test_stacked_stems_sum_two_clips(self):
         import dataset
         import model as M
