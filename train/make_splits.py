@@ -21,13 +21,19 @@ def artist_of(name):
     return name.split(" - ", 1)[0]
 
 
-def leave_out(train, keep, seed):
-    """Whole artists of `train` (clip names), in an order shuffled with `seed`, to leave out so `keep` remain."""
+def artists_shuffled(clips, seed):
+    """The clips grouped by artist ({artist: [clip names]}) and the artists in an order shuffled with `seed`."""
     by_artist = {}
-    for c in train:
+    for c in clips:
         by_artist.setdefault(artist_of(c), []).append(c)
     artists = sorted(by_artist)
     random.Random(seed).shuffle(artists)
+    return by_artist, artists
+
+
+def leave_out(train, keep, seed):
+    """Whole artists of `train` (clip names), in an order shuffled with `seed`, to leave out so `keep` remain."""
+    by_artist, artists = artists_shuffled(train, seed)
     out = []
     for art in artists:
         if len(train) - len(out) - len(by_artist[art]) >= keep:
@@ -37,10 +43,10 @@ def leave_out(train, keep, seed):
 
 def subset(base, keep, seed):
     """A split with the validation clips of `base` and `keep` of its training clips (the rest "left_out")."""
-    left_out = leave_out(base["train"], keep, seed)
-    if len(base["train"]) - len(left_out) != keep:
-        raise SystemExit(f"cannot keep exactly {keep} clips with whole artists (seed {seed})")
     n = len(base["train"])
+    left_out = leave_out(base["train"], keep, seed)
+    if n - len(left_out) != keep:
+        raise SystemExit(f"cannot keep exactly {keep} clips with whole artists (seed {seed})")
     return {
         "description": f"train/splits.json with {n - keep} of its {n} training clips left out (whole artists, drawn "
         f"in a shuffled artist order with seed {seed}): {keep} training clips, the same {len(base['valid'])} "
@@ -75,11 +81,7 @@ def main():
             write(subset(json.load(f), a.keep, a.seed), a.out)
         return
     clips = sorted(f[: -len(".stem.mp4")] for f in os.listdir(a.data) if f.endswith(".stem.mp4"))
-    by_artist = {}
-    for c in clips:
-        by_artist.setdefault(artist_of(c), []).append(c)
-    artists = sorted(by_artist)
-    random.Random(a.seed).shuffle(artists)
+    by_artist, artists = artists_shuffled(clips, a.seed)
     want = round(a.fraction * len(clips))
     valid = []
     for art in artists:
